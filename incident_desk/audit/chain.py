@@ -1,0 +1,161 @@
+"""Appending to and verifying the hash-chained audit trail.
+
+Each event's hash is SHA-256 over a canonical JSON of its fields and the previous event's
+hash. The head of the chain lives in the ``counters`` row ``audit``; bumping it with
+UPDATE … RETURNING both numbers the event and serialises concurrent writers (a row lock on
+PostgreSQL, the write lock on SQLite), so two clients can never fork the chain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from incident_desk.actor import Actor
+from incident_desk.audit.models import AuditEvent, Counter
+from incident_desk.db.base import utcnow
+
+GENESIS = "0" * 64
+HEAD = "audit"
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON types only, so what is stored is exactly what was hashed."""
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def canonical(data: Any) -> bytes:
+    """Canonical JSON of data already passed through ``jsonable``."""
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def event_hash(fields: dict[str, Any], prev_hash: str) -> str:
+    payload = {k: fields[k] for k in (
+        "seq", "at", "user_id", "user_name", "kind", "entity", "entity_id", "incident_id", "summary", "details")}
+    payload["at"] = payload["at"].astimezone(dt.UTC).isoformat(timespec="microseconds")
+    return hashlib.sha256(prev_hash.encode() + canonical(payload)).hexdigest()
+
+
+@dataclass
+class PendingEvent:
+    kind: str
+    entity: str = ""
+    entity_id: int | None = None
+    incident_id: int | None = None
+    summary: str = ""
+    details: dict[str, Any] | None = None
+    at: dt.datetime | None = None
+    user_id: int | None = None
+    user_name: str = ""
+
+
+def _claim(session: Session, count: int) -> tuple[int, str]:
+    """Reserve ``count`` sequence numbers; returns (first seq, hash of the event before it)."""
+    row = session.execute(
+        update(Counter).where(Counter.name == HEAD).values(value=Counter.value + count)
+        .returning(Counter.value, Counter.text)
+    ).one_or_none()
+    if row is None:
+        session.add(Counter(name=HEAD, value=0, text=GENESIS))
+        session.flush()
+        return _claim(session, count)
+    last, prev_hash = row
+    return last - count + 1, prev_hash or GENESIS
+
+
+def record(session: Session, actor: Actor, kind: str, *, entity: str = "", entity_id: int | None = None,
+           incident_id: int | None = None, summary: str = "", details: dict[str, Any] | None = None,
+           at: dt.datetime | None = None) -> AuditEvent:
+    """Append one event, in the caller's transaction."""
+    event = PendingEvent(kind, entity, entity_id, incident_id, summary, details, at, actor.user_id, actor.name)
+    return append_many(session, [event], return_objects=True)[0]
+
+
+def append_many(session: Session, events: Iterable[PendingEvent], *,
+                return_objects: bool = False) -> list[AuditEvent]:
+    """Append events in order with one counter bump and one bulk insert (used by demo and import)."""
+    batch = list(events)
+    if not batch:
+        return []
+    first, prev = _claim(session, len(batch))
+    rows: list[dict[str, Any]] = []
+    for offset, ev in enumerate(batch):
+        fields: dict[str, Any] = {
+            "seq": first + offset,
+            "at": ev.at or utcnow(),
+            "user_id": ev.user_id,
+            "user_name": ev.user_name,
+            "kind": ev.kind,
+            "entity": ev.entity,
+            "entity_id": ev.entity_id,
+            "incident_id": ev.incident_id,
+            "summary": ev.summary,
+            "details": jsonable(ev.details or {}),
+        }
+        fields["prev_hash"] = prev
+        fields["hash"] = prev = event_hash(fields, prev)
+        rows.append(fields)
+    session.execute(update(Counter).where(Counter.name == HEAD).values(text=prev))
+    if return_objects:
+        objs = [AuditEvent(**r) for r in rows]
+        session.add_all(objs)
+        session.flush()
+        return objs
+    session.execute(insert(AuditEvent.__table__), rows)
+    return []
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    seq: int | None
+    event_id: int | None
+    message: str
+
+
+def verify_chain(session: Session, *, batch: int = 5000) -> Iterator[ChainProblem]:
+    """Recompute the chain; yields a problem for the first break found (and stops there)."""
+    prev = GENESIS
+    expected_seq = 1
+    stmt = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch)
+    last_seq = 0
+    for ev in session.scalars(stmt):
+        if ev.seq != expected_seq:
+            yield ChainProblem(ev.seq, ev.id, f"audit events {expected_seq}–{ev.seq - 1} are missing (deleted?) "
+                                              f"before event #{ev.seq}")
+            return
+        if ev.prev_hash != prev:
+            yield ChainProblem(ev.seq, ev.id, f"audit event #{ev.seq} does not follow on from event #{ev.seq - 1}")
+            return
+        fields = {c: getattr(ev, c) for c in (
+            "seq", "at", "user_id", "user_name", "kind", "entity", "entity_id", "incident_id", "summary", "details")}
+        if event_hash(fields, prev) != ev.hash:
+            yield ChainProblem(ev.seq, ev.id, f"audit event #{ev.seq} ({ev.kind} {ev.entity} {ev.entity_id or ''}, "
+                                              f"{ev.at:%Y-%m-%d %H:%M}) was altered after it was recorded")
+            return
+        prev = ev.hash
+        expected_seq += 1
+        last_seq = ev.seq
+    head = session.execute(select(Counter.value, Counter.text).where(Counter.name == HEAD)).one_or_none()
+    if head is not None and (head.value != last_seq or (last_seq and head.text != prev)):
+        yield ChainProblem(None, None, f"the audit trail ends at event #{last_seq} but event #{head.value} was "
+                                       "recorded: the latest events were deleted")

@@ -1,0 +1,242 @@
+"""The one place that opens a database: engine, sessions, transactions, migrations and backups."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from incident_desk.errors import DatabaseError
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+
+def alembic_config(engine: Engine | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def head_revisions() -> tuple[str, ...]:
+    return tuple(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def describe_url(url: str) -> str:
+    """The URL without its password, for messages and the status bar."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return url
+
+
+def _install_sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        # Take over BEGIN from pysqlite so write transactions can BEGIN IMMEDIATE (below).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.execute("PRAGMA busy_timeout = 15000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # A writer takes the write lock up front: two clients on one file then queue on
+        # busy_timeout instead of failing with "database is locked" half-way through.
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+class Database:
+    """An open database. ``transaction()`` is the unit of work for one user action."""
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.display_url = describe_url(url)
+        try:
+            parsed = make_url(url)
+        except ArgumentError as exc:
+            raise DatabaseError(f"Not a database URL: {url!r} (expected e.g. sqlite:///path/file.sqlite3 "
+                                "or postgresql+psycopg://user:password@host/dbname)") from exc
+        self.dialect = parsed.get_backend_name()
+        kwargs: dict[str, Any] = {"echo": echo, "future": True}
+        if self.dialect == "sqlite":
+            self._check_sqlite_path(parsed.database)
+            kwargs["connect_args"] = {"timeout": 15, "check_same_thread": False}
+        elif self.dialect == "postgresql":
+            kwargs["pool_pre_ping"] = True
+            kwargs["connect_args"] = {"connect_timeout": 5}
+        else:
+            raise DatabaseError(f"Unsupported database {self.dialect!r}: use a SQLite file or PostgreSQL.")
+        try:
+            self.engine = create_engine(url, **kwargs)
+        except (NoSuchModuleError, ArgumentError, ImportError) as exc:
+            raise DatabaseError(f"Cannot use database URL {self.display_url}: {exc}") from exc
+        if self.dialect == "sqlite":
+            _install_sqlite_pragmas(self.engine)
+            self._write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        else:
+            self._write_engine = self.engine
+        self._sessions = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(bind=self._write_engine, expire_on_commit=False)
+
+    # -- opening -------------------------------------------------------------------------
+    @staticmethod
+    def _check_sqlite_path(database: str | None) -> None:
+        if not database or database == ":memory:":
+            return
+        path = Path(database)
+        folder = path.parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DatabaseError(f"Cannot create the folder {folder}: {exc.strerror}. "
+                                "Choose another location with --db.") from exc
+        if path.exists():
+            if not os.access(path, os.R_OK):
+                raise DatabaseError(f"Cannot read the database file {path}: permission denied.")
+        elif not os.access(folder, os.W_OK):
+            raise DatabaseError(f"Cannot create a database in {folder}: the folder is not writable. "
+                                "Choose another location with --db.")
+
+    def check_connection(self) -> None:
+        """Connect once, turning driver errors into one plain sentence."""
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except OperationalError as exc:
+            raise DatabaseError(self._explain(exc)) from exc
+        except SQLAlchemyError as exc:
+            raise DatabaseError(f"Cannot open {self.display_url}: {exc}") from exc
+
+    def _explain(self, exc: Exception) -> str:
+        detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else repr(exc)
+        if self.dialect == "postgresql":
+            url = make_url(self.url)
+            return (f"Cannot connect to the PostgreSQL server at {url.host or 'localhost'}:{url.port or 5432} "
+                    f"(database {url.database!r}): {detail}")
+        return f"Cannot open the SQLite database {make_url(self.url).database}: {detail}"
+
+    # -- sessions ------------------------------------------------------------------------
+    def session(self) -> Session:
+        """A session for reading. Use ``transaction()`` to change anything."""
+        return self._sessions()
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commits on success, rolls back on any error."""
+        with self._write_sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        with self._sessions() as session, session.begin():
+            yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # -- migrations ----------------------------------------------------------------------
+    def current_revisions(self) -> tuple[str, ...]:
+        with self.engine.connect() as conn:
+            return tuple(MigrationContext.configure(conn).get_current_heads())
+
+    def is_empty(self) -> bool:
+        with self.engine.connect() as conn:
+            return not inspect(conn).get_table_names()
+
+    def needs_seed(self) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(text("SELECT COUNT(*) FROM organisation")).scalar_one() == 0
+
+    def needs_upgrade(self) -> bool:
+        return set(self.current_revisions()) != set(head_revisions())
+
+    def upgrade(self, revision: str = "heads", *, backup: bool = True) -> Path | None:
+        """Bring the schema to ``revision``; back up an existing SQLite file first.
+
+        Returns the backup's path when one was made.
+        """
+        self.check_connection()
+        current = set(self.current_revisions())
+        known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
+        unknown = current - known
+        if unknown:
+            raise DatabaseError(
+                f"This database was written by a newer version of Incident Desk (schema {', '.join(sorted(unknown))}). "
+                "Install the newer version to open it.")
+        backup_path = None
+        if backup and current and self.dialect == "sqlite" and revision == "heads" and current != set(head_revisions()):
+            backup_path = self.backup_sqlite(reason="before-upgrade")
+        try:
+            with self.engine.begin() as conn:
+                cfg = alembic_config()
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+        except OperationalError as exc:
+            raise DatabaseError(f"Upgrading {self.display_url} failed: {self._explain(exc)}") from exc
+        return backup_path
+
+    # -- backups -------------------------------------------------------------------------
+    def sqlite_path(self) -> Path | None:
+        if self.dialect != "sqlite":
+            return None
+        database = make_url(self.url).database
+        return Path(database) if database and database != ":memory:" else None
+
+    def backup_sqlite(self, target: Path | None = None, *, reason: str = "backup") -> Path:
+        """A consistent online copy through SQLite's backup API."""
+        source = self.sqlite_path()
+        if source is None:
+            raise DatabaseError("Only a SQLite database file can be copied this way.")
+        if target is None:
+            from incident_desk.paths import backup_dir
+
+            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            target = backup_dir() / f"{source.stem}.{reason}.{stamp}.sqlite3"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        src = sqlite3.connect(str(source))
+        dst = sqlite3.connect(str(target))
+        try:
+            with dst:
+                src.backup(dst)
+        finally:
+            dst.close()
+            src.close()
+        log.info("backed up %s to %s", source, target)
+        return target
+
+
+def open_database(url: str, *, upgrade: bool = True, echo: bool = False) -> Database:
+    """Open (and by default create or upgrade) the database at ``url``."""
+    db = Database(url, echo=echo)
+    db.check_connection()
+    if upgrade:
+        created = db.is_empty()
+        db.upgrade()
+        if created or db.needs_seed():
+            from incident_desk.bootstrap import seed_defaults
+
+            with db.transaction() as session:
+                seed_defaults(session)
+    return db

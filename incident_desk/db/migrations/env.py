@@ -1,0 +1,37 @@
+"""Alembic environment: runs on the connection Incident Desk hands over (see db/database.py)."""
+
+from __future__ import annotations
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from incident_desk.db.models import metadata
+
+config = context.config
+
+
+def run() -> None:
+    connection = config.attributes.get("connection")
+    if connection is None:
+        # Plain `alembic` command line use (for developers): -x url=...
+        url = context.get_x_argument(as_dictionary=True).get("url")
+        if not url:
+            raise SystemExit("pass -x url=DATABASE_URL")
+        with create_engine(url).begin() as conn:
+            _configure_and_run(conn)
+    else:
+        _configure_and_run(connection)
+
+
+def _configure_and_run(connection: object) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        render_as_batch=True,  # SQLite cannot ALTER most things; batch mode rebuilds the table
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run()

@@ -1,0 +1,84 @@
+"""The demo run: shared state, the ordered steps, progress reporting."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from incident_desk.actor import Actor
+from incident_desk.db.base import utcnow
+from incident_desk.db.database import Database
+
+# Modules providing ``STEPS: list[tuple[str, Callable[[DemoContext], None]]]``, run in this order.
+STEP_MODULES = [
+    "incident_desk.demo.organisation",
+    "incident_desk.demo.incidents",
+]
+
+Progress = Callable[[str, float], None]
+
+
+@dataclass
+class DemoContext:
+    db: Database
+    session: Session
+    rng: random.Random
+    count: int
+    now: dt.datetime
+    years: int
+    actor: Actor
+    progress: Progress
+    # Filled by the steps, for the steps after them.
+    site_ids: list[int] = field(default_factory=list)
+    locations_by_site: dict[int, list[int]] = field(default_factory=dict)
+    customer_ids: list[int] = field(default_factory=list)
+    severity_ids: dict[str, int] = field(default_factory=dict)
+    type_ids: dict[str, int] = field(default_factory=dict)
+    users: dict[str, int] = field(default_factory=dict)  # demo role key -> user id
+    passwords: dict[str, str] = field(default_factory=dict)  # username -> password, printed at the end
+    incident_ids: list[int] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def start(self) -> dt.datetime:
+        return self.now - dt.timedelta(days=365 * self.years)
+
+
+@dataclass
+class DemoResult:
+    incidents: int
+    seconds: float
+    accounts: dict[str, tuple[str, str]]  # username -> (role label, password)
+    timings: dict[str, float]
+
+
+def _steps() -> list[tuple[str, Callable[[DemoContext], None]]]:
+    steps: list[tuple[str, Callable[[DemoContext], None]]] = []
+    for name in STEP_MODULES:
+        steps.extend(importlib.import_module(name).STEPS)
+    return steps
+
+
+def generate(db: Database, *, incidents: int, seed: int = 1, years: int = 3, now: dt.datetime | None = None,
+             progress: Progress | None = None) -> DemoResult:
+    """Fill ``db`` in one transaction: all of it, or (on error or Ctrl+C) nothing."""
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    with db.transaction() as session:
+        ctx = DemoContext(db=db, session=session, rng=random.Random(seed), count=incidents,
+                          now=(now or utcnow()).replace(microsecond=0), years=years,
+                          actor=Actor.system("demo data"), progress=progress or (lambda _m, _f: None))
+        for name, step in _steps():
+            t0 = time.perf_counter()
+            ctx.progress(name, 0.0)
+            step(ctx)
+            timings[name] = time.perf_counter() - t0
+    accounts = ctx.extra.get("accounts", {})
+    return DemoResult(incidents, time.perf_counter() - started, accounts, timings)

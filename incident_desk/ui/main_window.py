@@ -1,0 +1,252 @@
+"""The main window: menus, toolbar, status bar, and the screens in a stack.
+
+Screens and menu commands are listed in ``SCREENS`` and ``COMMANDS`` as "module:function"
+strings, imported on first use so start-up stays fast and heavy modules (matplotlib,
+ReportLab) load only when a screen that needs them is opened.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QToolBar, QVBoxLayout, QWidget
+
+from incident_desk import APP_NAME, __version__
+from incident_desk.actor import Actor
+from incident_desk.db import Database
+
+
+@dataclass(frozen=True)
+class ScreenSpec:
+    key: str
+    title: str
+    shortcut: str
+    factory: str  # "module:function", called as function(window) -> QWidget
+    permission: str | None = None
+
+
+SCREENS: list[ScreenSpec] = [
+    ScreenSpec("incidents", "&Incidents", "Ctrl+1", "incident_desk.ui.main_window:placeholder_incidents"),
+    ScreenSpec("dashboard", "&Dashboard", "Ctrl+2", "incident_desk.ui.main_window:placeholder_dashboard"),
+    ScreenSpec("signoff", "&Sign-off queue", "Ctrl+3", "incident_desk.ui.main_window:placeholder_signoff"),
+    ScreenSpec("risk", "&Risk matrices", "Ctrl+4", "incident_desk.ui.main_window:placeholder_risk"),
+]
+
+# Menu commands: key -> "module:function" called as function(window). Absent = not yet available.
+COMMANDS: dict[str, str] = {}
+
+
+def _placeholder(title: str, text: str) -> Callable[[MainWindow], QWidget]:
+    def make(window: MainWindow) -> QWidget:
+        w = QWidget()
+        layout = QVBoxLayout(w)
+        label = QLabel(f"<h2>{title}</h2><p>{text}</p>")
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setWordWrap(True)
+        layout.addWidget(label)
+        return w
+
+    return make
+
+
+placeholder_incidents = _placeholder("Incidents", "The incident list is not available in this build.")
+placeholder_dashboard = _placeholder("Dashboard", "The dashboard is not available in this build.")
+placeholder_signoff = _placeholder("Sign-off queue", "The sign-off queue is not available in this build.")
+placeholder_risk = _placeholder("Risk matrices", "The risk-matrix editor is not available in this build.")
+
+
+def load(path: str) -> Any:
+    module, _, name = path.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.actor = actor
+        self.setWindowTitle(f"{APP_NAME} — {db.display_url}")
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self.screens: dict[str, QWidget] = {}
+        self.actions: dict[str, QAction] = {}
+        self._build_actions()
+        self._build_menus()
+        self._build_status_bar()
+        self.restore_state()
+        self.show_screen(SCREENS[0].key)
+
+    # -- construction ----------------------------------------------------------------------
+    def _action(self, key: str, text: str, shortcut: QKeySequence.StandardKey | str | None = None,
+                slot: Callable[[], Any] | None = None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot or (lambda _checked=False, k=key: self.run_command(k)))
+        self.actions[key] = action
+        return action
+
+    def _build_actions(self) -> None:
+        S = QKeySequence.StandardKey
+        self._action("new_incident", "&New incident…", S.New, tip="Report a new incident")
+        self._action("open_database", "&Open database…", S.Open)
+        self._action("import", "&Import…", "Ctrl+I", tip="Import incidents from CSV or Excel")
+        self._action("export", "&Export…", "Ctrl+E")
+        self._action("print", "&Print…", S.Print)
+        self._action("save_pdf", "Save as P&DF…", "Ctrl+Shift+P")
+        self._action("backup", "&Back up…")
+        self._action("settings", "&Settings…", "Ctrl+,")
+        self._action("quit", "&Quit", S.Quit, slot=self.close)
+        self._action("undo", "&Undo", S.Undo, slot=lambda: self._edit("undo"))
+        self._action("redo", "&Redo", S.Redo, slot=lambda: self._edit("redo"))
+        self._action("find", "&Find…", S.Find, slot=lambda: self._edit("find"))
+        self._action("about", f"&About {APP_NAME}", slot=self.about)
+        self.screen_group = QActionGroup(self)
+        for spec in SCREENS:
+            a = self._action(f"screen:{spec.key}", spec.title, spec.shortcut,
+                             slot=lambda _c=False, k=spec.key: self.show_screen(k))
+            a.setCheckable(True)
+            self.screen_group.addAction(a)
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        for key in ("new_incident", None, "open_database", "import", "export", None, "print", "save_pdf",
+                    None, "backup", "settings", None, "quit"):
+            file_menu.addSeparator() if key is None else file_menu.addAction(self.actions[key])
+        edit = bar.addMenu("&Edit")
+        for key in ("undo", "redo", None, "find"):
+            edit.addSeparator() if key is None else edit.addAction(self.actions[key])
+        view = bar.addMenu("&View")
+        for spec in SCREENS:
+            view.addAction(self.actions[f"screen:{spec.key}"])
+        self.view_menu = view
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.actions["about"])
+        tb = QToolBar("Main toolbar")
+        tb.setObjectName("main_toolbar")
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        tb.addAction(self.actions["new_incident"])
+        tb.addSeparator()
+        for spec in SCREENS:
+            tb.addAction(self.actions[f"screen:{spec.key}"])
+        tb.addSeparator()
+        tb.addAction(self.actions["print"])
+        self.addToolBar(tb)
+        self.toolbar = tb
+
+    def _build_status_bar(self) -> None:
+        sb = self.statusBar()
+        self.db_label = QLabel(f"Database: {self.db.display_url}")
+        roles = ", ".join(sorted(r.label for r in self.actor.roles))
+        self.user_label = QLabel(f"Signed in: {self.actor.name} ({roles})")
+        self.count_label = QLabel()
+        sb.addWidget(self.db_label)
+        sb.addPermanentWidget(self.count_label)
+        sb.addPermanentWidget(self.user_label)
+        QTimer.singleShot(0, self.refresh_counts)
+
+    def refresh_counts(self) -> None:
+        from sqlalchemy import func, select
+
+        from incident_desk.incidents.models import Incident
+        from incident_desk.incidents.workflow import OPEN_STATUSES
+
+        try:
+            with self.db.reading() as s:
+                total, open_ = s.execute(select(
+                    func.count(),
+                    func.count().filter(Incident.status.in_([x.value for x in OPEN_STATUSES])),
+                ).where(Incident.voided.is_(False))).one()
+        except Exception:
+            self.count_label.setText("Counts unavailable")
+            return
+        self.count_label.setText(f"{total:,} incidents, {open_:,} open")
+
+    # -- screens and commands --------------------------------------------------------------
+    def screen(self, key: str) -> QWidget:
+        if key not in self.screens:
+            spec = next(s for s in SCREENS if s.key == key)
+            widget = load(spec.factory)(self)
+            widget.setObjectName(f"screen_{key}")
+            self.screens[key] = widget
+            self.stack.addWidget(widget)
+        return self.screens[key]
+
+    def show_screen(self, key: str) -> QWidget:
+        widget = self.screen(key)
+        self.stack.setCurrentWidget(widget)
+        self.actions[f"screen:{key}"].setChecked(True)
+        return widget
+
+    def current_screen(self) -> QWidget | None:
+        return self.stack.currentWidget()
+
+    def run_command(self, key: str) -> Any:
+        path = COMMANDS.get(key)
+        if path is None:
+            QMessageBox.information(self, APP_NAME, f"“{self.actions[key].text().replace('&', '').rstrip('…')}” "
+                                    "is not available in this build.")
+            return None
+        return load(path)(self)
+
+    def _edit(self, what: str) -> None:
+        """Undo, redo and find go to whatever screen or form has them."""
+        target = self.focusWidget() or self.current_screen()
+        while target is not None:
+            handler = getattr(target, f"edit_{what}", None)
+            if callable(handler):
+                handler()
+                return
+            target = target.parentWidget()
+        screen = self.current_screen()
+        handler = getattr(screen, f"edit_{what}", None)
+        if callable(handler):
+            handler()
+
+    def about(self) -> None:
+        import platform
+
+        import PySide6
+        import sqlalchemy
+
+        QMessageBox.about(self, f"About {APP_NAME}",
+                          f"<h3>{APP_NAME} {__version__}</h3><p>Workplace incident management: capture, risk "
+                          "assessment, sign-off, alerts, metrics and reports.</p>"
+                          f"<p>Python {platform.python_version()} · Qt {PySide6.QtCore.qVersion()} · "
+                          f"PySide6 {PySide6.__version__} · SQLAlchemy {sqlalchemy.__version__}</p>"
+                          f"<p>Database: {self.db.display_url}</p>")
+
+    # -- persistence -----------------------------------------------------------------------
+    def restore_state(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("main_window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        state = settings.value("main_window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        for widget in self.screens.values():
+            can_close = getattr(widget, "can_close", None)
+            if callable(can_close) and not can_close():
+                event.ignore()
+                return
+        settings = QSettings()
+        settings.setValue("main_window/geometry", self.saveGeometry())
+        settings.setValue("main_window/state", self.saveState())
+        for widget in self.screens.values():
+            save = getattr(widget, "save_state", None)
+            if callable(save):
+                save(settings)
+        event.accept()

@@ -1,0 +1,151 @@
+"""The sign-in dialog, and the first-start dialog that creates the administrator account."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QVBoxLayout,
+    QWidget,
+)
+
+from incident_desk import APP_NAME
+from incident_desk.actor import Actor
+from incident_desk.db import Database
+from incident_desk.errors import AuthenticationError, ValidationError
+from incident_desk.users import service as users
+from incident_desk.users.roles import Role
+
+
+class SignInDialog(QDialog):
+    def __init__(self, db: Database, *, username: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.actor: Actor | None = None
+        self.setWindowTitle(f"Sign in — {APP_NAME}")
+        layout = QVBoxLayout(self)
+        intro = QLabel(f"<b>{APP_NAME}</b><br>Database: {db.display_url}")
+        intro.setTextFormat(Qt.TextFormat.RichText)
+        layout.addWidget(intro)
+        form = QFormLayout()
+        self.username = QLineEdit(username)
+        self.username.setAccessibleName("User name")
+        self.password = QLineEdit()
+        self.password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.password.setAccessibleName("Password")
+        form.addRow("&User name:", self.username)
+        form.addRow("&Password:", self.password)
+        layout.addLayout(form)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #b71c1c")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
+        buttons.accepted.connect(self.try_sign_in)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        (self.password if username else self.username).setFocus()
+
+    def try_sign_in(self) -> None:
+        try:
+            with self.db.transaction() as s:
+                try:
+                    user = users.authenticate(s, self.username.text(), self.password.text())
+                except AuthenticationError as exc:
+                    failure: AuthenticationError | None = exc
+                else:
+                    failure = None
+                    self.actor = Actor.for_user(user)
+        except Exception as exc:  # database trouble: say so, keep the dialog
+            self.show_error(f"Could not reach the database: {exc}")
+            return
+        if failure is not None:
+            self.show_error(str(failure))
+            self.password.selectAll()
+            self.password.setFocus()
+            return
+        self.accept()
+
+    def show_error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+
+
+class FirstStartDialog(QDialog):
+    """An empty database has no built-in account: the first person to start it creates one."""
+
+    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.username = ""
+        self.setWindowTitle(f"Welcome to {APP_NAME}")
+        layout = QVBoxLayout(self)
+        text = QLabel("This database is new. Create the administrator account — there is no built-in "
+                      "default password.")
+        text.setWordWrap(True)
+        layout.addWidget(text)
+        form = QFormLayout()
+        self.user_edit = QLineEdit("admin")
+        self.name_edit = QLineEdit()
+        self.pw1 = QLineEdit()
+        self.pw2 = QLineEdit()
+        for w in (self.pw1, self.pw2):
+            w.setEchoMode(QLineEdit.EchoMode.Password)
+        for w, name in ((self.user_edit, "User name"), (self.name_edit, "Full name"), (self.pw1, "Password"),
+                        (self.pw2, "Repeat password")):
+            w.setAccessibleName(name)
+        form.addRow("&User name:", self.user_edit)
+        form.addRow("&Full name:", self.name_edit)
+        form.addRow("&Password:", self.pw1)
+        form.addRow("&Repeat password:", self.pw2)
+        layout.addLayout(form)
+        self.demo = QCheckBox("&Load demo data (sites, accounts for every role, 1,000 incidents) to try things out")
+        layout.addWidget(self.demo)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #b71c1c")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create account")
+        buttons.accepted.connect(self.create)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self.name_edit.setFocus()
+
+    def create(self) -> None:
+        if self.pw1.text() != self.pw2.text():
+            self._error("The two passwords differ.")
+            return
+        try:
+            with self.db.transaction() as s:
+                user = users.create_user(s, None, username=self.user_edit.text(), full_name=self.name_edit.text(),
+                                         password=self.pw1.text(), roles=[Role.ADMIN.value])
+                self.username = user.username
+        except (ValidationError, AuthenticationError) as exc:
+            messages = exc.messages() if isinstance(exc, ValidationError) else [str(exc)]
+            self._error("\n".join(messages))
+            return
+        if self.demo.isChecked():
+            from incident_desk.demo import generate
+
+            try:
+                result = generate(self.db, incidents=1000, seed=1)
+            except Exception as exc:
+                QMessageBox.warning(self, APP_NAME, f"The demo data could not be added: {exc}")
+            else:
+                lines = "\n".join(f"{u}: {pw} ({role})" for u, (role, pw) in result.accounts.items())
+                QMessageBox.information(self, APP_NAME, f"Demo data added. Demo accounts:\n\n{lines}")
+        self.accept()
+
+    def _error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
