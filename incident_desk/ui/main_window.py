@@ -40,6 +40,9 @@ SCREENS: list[ScreenSpec] = [
 # Menu commands: key -> "module:function" called as function(window). Absent = not yet available.
 COMMANDS: dict[str, str] = {}
 
+# Called as function(window) at the end of MainWindow.__init__ (inbox bell, escalation timer…).
+WINDOW_EXTENSIONS: list[str] = []
+
 
 def _placeholder(title: str, text: str) -> Callable[[MainWindow], QWidget]:
     def make(window: MainWindow) -> QWidget:
@@ -80,6 +83,8 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
         self.restore_state()
         self.show_screen(SCREENS[0].key)
+        for path in WINDOW_EXTENSIONS:
+            load(path)(self)
 
     # -- construction ----------------------------------------------------------------------
     def _action(self, key: str, text: str, shortcut: QKeySequence.StandardKey | str | None = None,
@@ -185,6 +190,20 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(widget)
         self.actions[f"screen:{key}"].setChecked(True)
         return widget
+
+    def show_incidents(self, filt: Any) -> QWidget:
+        """Show the incident list filtered to ``filt`` (an IncidentFilter): the dashboard's drill-down."""
+        widget = self.show_screen("incidents")
+        set_filter = getattr(widget, "set_filter", None)
+        if callable(set_filter):
+            set_filter(filt)
+        return widget
+
+    def open_incident(self, incident_id: int) -> None:
+        """Open an incident's form (from the inbox, the sign-off queue, search…)."""
+        opener = getattr(self.screen("incidents"), "open_incident", None)
+        if callable(opener):
+            opener(incident_id)
 
     def current_screen(self) -> QWidget | None:
         return self.stack.currentWidget()
