@@ -230,13 +230,17 @@ class Database:
 def open_database(url: str, *, upgrade: bool = True, echo: bool = False) -> Database:
     """Open (and by default create or upgrade) the database at ``url``."""
     db = Database(url, echo=echo)
-    db.check_connection()
-    if upgrade:
-        created = db.is_empty()
-        db.upgrade()
-        if created or db.needs_seed():
-            from incident_desk.bootstrap import seed_defaults
+    try:
+        db.check_connection()
+        if upgrade:
+            created = db.is_empty()
+            db.upgrade()
+            if created or db.needs_seed():
+                from incident_desk.bootstrap import seed_defaults
 
-            with db.transaction() as session:
-                seed_defaults(session)
+                with db.transaction() as session:
+                    seed_defaults(session)
+    except BaseException:
+        db.dispose()
+        raise
     return db
