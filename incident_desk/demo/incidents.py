@@ -117,13 +117,13 @@ def incidents_step(ctx: DemoContext) -> None:
             def after(base: dt.datetime, minutes: float, factor_mu: float = -0.45, sigma: float = 0.6) -> dt.datetime:
                 return base + dt.timedelta(minutes=max(5.0, minutes * rng.lognormvariate(factor_mu, sigma)))
 
-            stalled = rng.random() < 0.02
+            stalled = rng.random() < 0.03
             ack = after(reported_at, ack_t)
             submitted = max(ack + dt.timedelta(minutes=10), after(reported_at, assess_t))
             rejected = rng.random() < 0.08
             resubmitted = submitted + dt.timedelta(hours=rng.uniform(2, 30)) if rejected else None
             signed = max((resubmitted or submitted) + dt.timedelta(minutes=20), after(reported_at, sign_t))
-            res_start = signed + dt.timedelta(minutes=rng.uniform(10, 600))
+            res_start = signed + dt.timedelta(minutes=rng.uniform(10, 600) if rng.random() < 0.7 else rng.uniform(600, 6000))
             resolved = max(res_start + dt.timedelta(minutes=30), after(reported_at, resolve_t, -0.35, 0.65))
             closed = resolved + dt.timedelta(days=rng.uniform(1, 25))
 
@@ -137,7 +137,8 @@ def incidents_step(ctx: DemoContext) -> None:
                       (Status.FOLLOW_UP, resolved, ""), (Status.CLOSED, closed, "")]
             limit = ctx.now
             if stalled:
-                limit = min(ctx.now, steps[rng.randrange(0, 3)][1] - dt.timedelta(seconds=1))
+                # Stuck at some stage: past its deadlines, what escalation is for.
+                limit = min(ctx.now, steps[rng.randrange(0, len(steps) - 1)][1] - dt.timedelta(seconds=1))
             done = [st for st in steps if st[1] <= limit]
             status = done[-1][0] if done else Status.REPORTED
             stamps: dict[str, dt.datetime | None] = {"acknowledged_at": None, "submitted_at": None,
