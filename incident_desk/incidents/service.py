@@ -38,6 +38,10 @@ TREATMENT = {
     "fatality": "Fatality",
 }
 BODY_SIDES = {"": "", "left": "Left", "right": "Right", "both": "Both", "na": "Not applicable"}
+# Body parts offered by the form's picker and body diagram (free text stays allowed for imports).
+BODY_PARTS = ("Head", "Face", "Eye", "Ear", "Neck", "Shoulder", "Upper arm", "Elbow", "Forearm", "Wrist", "Hand",
+              "Finger", "Chest", "Abdomen", "Upper back", "Lower back", "Hip", "Groin", "Thigh", "Knee",
+              "Lower leg", "Ankle", "Foot", "Toe", "Respiratory system", "Body systems", "Multiple")
 ATTACHMENT_KINDS = ("photo", "signature", "document")
 
 
