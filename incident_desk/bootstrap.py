@@ -49,4 +49,6 @@ def _load_extra() -> None:
         importlib.import_module(name)
 
 
-SEEDER_MODULES: list[str] = []
+SEEDER_MODULES: list[str] = [
+    "incident_desk.risk.seed",
+]
