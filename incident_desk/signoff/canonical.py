@@ -1,0 +1,167 @@
+"""What a signature covers: a canonical serialisation of an assessment revision and its hash.
+
+The content is the assessment revision (ratings and summary), its hazards with their
+controls, the corrective actions planned in it, and the incident's key fields. Only what
+the signer approved is included: an action's progress (status, evidence, verification) and
+its owner and due date move on after sign-off without touching the signature; actions added
+to the revision after the signature are not covered by it.
+
+The serialisation is sorted-key, compact JSON of plain values (see ``audit.chain.jsonable``),
+so the same content always gives the same bytes on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from incident_desk.audit.chain import canonical, jsonable
+from incident_desk.incidents.models import Incident
+from incident_desk.risk.models import Assessment, Control, CorrectiveAction, Hazard
+from incident_desk.signoff.models import Signature
+
+FORMAT = 1
+INCIDENT_FIELDS = (
+    "id",
+    "reference",
+    "title",
+    "type_id",
+    "severity_id",
+    "occurred_at",
+    "site_id",
+    "location_id",
+)
+ASSESSMENT_FIELDS = (
+    "id",
+    "incident_id",
+    "revision",
+    "matrix_version_id",
+    "summary",
+    "overall_likelihood",
+    "overall_severity",
+    "overall_score",
+    "overall_band",
+    "author_id",
+)
+HAZARD_FIELDS = (
+    "id",
+    "position",
+    "description",
+    "existing_controls",
+    "inherent_likelihood",
+    "inherent_severity",
+    "inherent_score",
+    "inherent_band",
+    "residual_likelihood",
+    "residual_severity",
+    "residual_score",
+    "residual_band",
+)
+CONTROL_FIELDS = ("id", "description", "hierarchy", "existing")
+ACTION_FIELDS = ("id", "hazard_id", "description", "action_type")
+SIGNATURE_FIELDS = (
+    "id",
+    "assessment_id",
+    "incident_id",
+    "signer_id",
+    "signer_name",
+    "role",
+    "level",
+    "meaning",
+    "comment",
+    "signed_at",
+    "content_hash",
+)
+
+
+def _pick(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    out = {}
+    for name in names:
+        value = getattr(obj, name)
+        if isinstance(value, dt.datetime):
+            value = value.astimezone(dt.UTC).isoformat(timespec="seconds")
+        out[name] = value
+    return jsonable(out)
+
+
+def content(session: Session, assessment_id: int, *, as_of: dt.datetime | None = None) -> dict[str, Any]:
+    """The signed content of one assessment revision, as plain JSON values.
+
+    ``as_of`` (the signature's time) leaves out corrective actions created after it.
+    """
+    a = session.get(Assessment, assessment_id)
+    if a is None:
+        raise LookupError(f"assessment #{assessment_id} does not exist")
+    incident = session.get(Incident, a.incident_id)
+    assert incident is not None
+    hazards = list(
+        session.scalars(
+            select(Hazard).where(Hazard.assessment_id == a.id).order_by(Hazard.position, Hazard.id)
+        )
+    )
+    controls: dict[int, list[dict[str, Any]]] = {h.id: [] for h in hazards}
+    if hazards:
+        for c in session.scalars(
+            select(Control).where(Control.hazard_id.in_(list(controls))).order_by(Control.id)
+        ):
+            controls[c.hazard_id].append(_pick(c, CONTROL_FIELDS))
+    action_stmt = select(CorrectiveAction).where(CorrectiveAction.assessment_id == a.id)
+    if as_of is not None:
+        action_stmt = action_stmt.where(CorrectiveAction.created_at <= as_of)
+    actions = [_pick(x, ACTION_FIELDS) for x in session.scalars(action_stmt.order_by(CorrectiveAction.id))]
+    return {
+        "format": FORMAT,
+        "incident": _pick(incident, INCIDENT_FIELDS),
+        "assessment": _pick(a, ASSESSMENT_FIELDS),
+        "hazards": [{**_pick(h, HAZARD_FIELDS), "controls": controls[h.id]} for h in hazards],
+        "actions": actions,
+    }
+
+
+def content_hash(data: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical(data)).hexdigest()
+
+
+def signature_fields(sig: Signature | dict[str, Any]) -> dict[str, Any]:
+    if isinstance(sig, dict):
+        values = {k: sig[k] for k in SIGNATURE_FIELDS}
+    else:
+        values = {k: getattr(sig, k) for k in SIGNATURE_FIELDS}
+    values["signed_at"] = values["signed_at"].astimezone(dt.UTC).isoformat(timespec="microseconds")
+    return jsonable(values)
+
+
+def signature_hash(sig: Signature | dict[str, Any]) -> str:
+    """SHA-256 over the signature row's own fields (including ``content_hash``)."""
+    return hashlib.sha256(b"signature:" + canonical(signature_fields(sig))).hexdigest()
+
+
+def differences(signed: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    """Plain-language list of what changed between two contents (for ``verify``)."""
+    out: list[str] = []
+    for part in ("incident", "assessment"):
+        for key in sorted(set(signed.get(part, {})) | set(current.get(part, {}))):
+            old, new = signed.get(part, {}).get(key), current.get(part, {}).get(key)
+            if old != new:
+                out.append(f"{part} {key}: {old!r} → {new!r}")
+    for part, label in (("hazards", "hazard"), ("actions", "action")):
+        old_rows = {r["id"]: r for r in signed.get(part, [])}
+        new_rows = {r["id"]: r for r in current.get(part, [])}
+        for rid in sorted(set(old_rows) | set(new_rows)):
+            o, n = old_rows.get(rid), new_rows.get(rid)
+            if o is None:
+                out.append(f"{label} #{rid} was added")
+            elif n is None:
+                out.append(f"{label} #{rid} ({str(o.get('description', ''))[:40]}) was removed")
+            else:
+                for key in sorted(set(o) | set(n)):
+                    if o.get(key) != n.get(key):
+                        if key == "controls":
+                            out.append(f"{label} #{rid}: controls changed")
+                        else:
+                            out.append(f"{label} #{rid} {key}: {o.get(key)!r} → {n.get(key)!r}")
+    return out

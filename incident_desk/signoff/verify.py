@@ -1,0 +1,152 @@
+"""Checking signatures: recompute what each one covers and compare with what was signed.
+
+Three checks per signature: the row's own hash (were signer, time, meaning or comment
+edited?), the content hash (does the assessment, its hazards, controls, actions and the
+incident's key fields still read as they did when signed?), and the audit trail (the
+sign-off event recorded the signature's hashes and the signed content, so a signature
+deleted, or edited and re-hashed, is caught, and a content change can be named).
+
+A change to an incident's key fields made through the app after signing is audited; such
+a signature is reported as a note ("no longer covers the current record"), not as tampering.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from incident_desk.audit.models import AuditEvent
+from incident_desk.incidents.models import Incident
+from incident_desk.signoff import canonical
+from incident_desk.signoff.models import Signature
+
+
+@dataclass(frozen=True)
+class SignatureProblem:
+    signature_id: int
+    reference: str
+    message: str
+    tampered: bool = True  # False: changed through the app (audited) after signing
+
+
+def _describe(sig: Signature, reference: str) -> str:
+    return (
+        f"signature #{sig.id} ({sig.meaning} by {sig.signer_name}, {sig.signed_at:%Y-%m-%d %H:%M} UTC, "
+        f"{reference or 'incident #' + str(sig.incident_id)})"
+    )
+
+
+def _audited_incident_changes(session: Session, incident_id: int, since: Any) -> dict[str, Any]:
+    """Field -> latest value set through the app on the incident after ``since``."""
+    latest: dict[str, Any] = {}
+    for details in session.scalars(
+        select(AuditEvent.details)
+        .where(
+            AuditEvent.entity == "incident",
+            AuditEvent.entity_id == incident_id,
+            AuditEvent.kind == "update",
+            AuditEvent.at > since,
+        )
+        .order_by(AuditEvent.seq)
+    ):
+        for key, pair in ((details or {}).get("changes") or {}).items():
+            if isinstance(pair, list) and len(pair) == 2:
+                latest[key] = pair[1]
+    return latest
+
+
+def verify_signatures(session: Session, *, batch: int = 500) -> Iterator[SignatureProblem]:
+    recorded: dict[int, dict[str, Any]] = {}
+    for seq, entity_id, details in session.execute(
+        select(AuditEvent.seq, AuditEvent.entity_id, AuditEvent.details).where(
+            AuditEvent.entity == "signature", AuditEvent.kind.in_(("sign_off", "reject"))
+        )
+    ):
+        if entity_id is not None:
+            recorded[int(entity_id)] = {**(details or {}), "_seq": seq}
+    refs = dict(
+        session.execute(
+            select(Incident.id, Incident.reference).where(
+                Incident.id.in_(select(Signature.incident_id).distinct())
+            )
+        ).all()
+    )
+    seen: set[int] = set()
+    content_cache: dict[tuple[int, Any], dict[str, Any]] = {}
+    for sig in session.scalars(select(Signature).order_by(Signature.id).execution_options(yield_per=batch)):
+        seen.add(sig.id)
+        ref = refs.get(sig.incident_id, "")
+        what = _describe(sig, ref)
+        if canonical.signature_hash(sig) != sig.signature_hash:
+            yield SignatureProblem(
+                sig.id,
+                ref,
+                f"{what}: the signature record itself was altered "
+                "(signer, time, meaning, comment or hash edited)",
+            )
+            continue
+        audit_row = recorded.get(sig.id)
+        if audit_row is not None and audit_row.get("signature_hash") not in (None, sig.signature_hash):
+            yield SignatureProblem(
+                sig.id,
+                ref,
+                f"{what}: differs from the signature recorded in audit event "
+                f"#{audit_row['_seq']} (edited and re-hashed)",
+            )
+            continue
+        key = (sig.assessment_id, sig.signed_at)
+        current = content_cache.get(key)
+        if current is None:
+            try:
+                current = content_cache[key] = canonical.content(
+                    session, sig.assessment_id, as_of=sig.signed_at
+                )
+            except LookupError:
+                yield SignatureProblem(sig.id, ref, f"{what}: the signed assessment was deleted")
+                continue
+        if canonical.content_hash(current) == sig.content_hash:
+            continue
+        signed = (audit_row or {}).get("content")
+        changes = canonical.differences(signed, current) if isinstance(signed, dict) else []
+        detail = (
+            "; ".join(changes[:5]) + (f" and {len(changes) - 5} more" if len(changes) > 5 else "")
+            if changes
+            else "the signed content no longer matches"
+        )
+        explained = False
+        if changes and isinstance(signed, dict):
+            only_incident = all(c.startswith("incident ") for c in changes)
+            if only_incident:
+                audited = _audited_incident_changes(session, sig.incident_id, sig.signed_at)
+                cur_inc = current["incident"]
+                explained = all(
+                    k in audited and _same(audited[k], cur_inc.get(k))
+                    for k, v in cur_inc.items()
+                    if signed["incident"].get(k) != v
+                )
+        if explained:
+            yield SignatureProblem(
+                sig.id,
+                ref,
+                f"{what}: the incident was changed in the app after signing "
+                f"({detail}); the signature covers the earlier version",
+                tampered=False,
+            )
+        else:
+            yield SignatureProblem(sig.id, ref, f"{what}: the signed content no longer matches — {detail}")
+    for sig_id, details in sorted(recorded.items()):
+        if sig_id not in seen:
+            yield SignatureProblem(
+                sig_id,
+                "",
+                f"signature #{sig_id} recorded by audit event #{details['_seq']} "
+                "is missing from the database (deleted)",
+            )
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a == b or str(a) == str(b)
