@@ -57,6 +57,9 @@ def _install_sqlite_pragmas(engine: Engine) -> None:
         if engine.url.database not in (None, "", ":memory:"):
             cur.execute("PRAGMA journal_mode = WAL")
             cur.execute("PRAGMA synchronous = NORMAL")
+        # 64 MB of page cache: index maintenance on large logs stays in memory.
+        cur.execute("PRAGMA cache_size = -65536")
+        cur.execute("PRAGMA temp_store = MEMORY")
         cur.close()
 
     @event.listens_for(engine, "begin")
