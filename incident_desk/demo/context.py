@@ -19,6 +19,7 @@ from incident_desk.db.database import Database
 # Modules providing ``STEPS: list[tuple[str, Callable[[DemoContext], None]]]``, run in this order.
 STEP_MODULES = [
     "incident_desk.demo.organisation",
+    "incident_desk.demo.search_pause",  # full-text triggers off during the bulk inserts
     "incident_desk.demo.incidents",
     # Later steps, in dependency order (each concern adds its module here when it exists):
     # "incident_desk.demo.risk",       assessments, hazards, controls, actions
@@ -26,7 +27,7 @@ STEP_MODULES = [
     # "incident_desk.demo.notify",     SLA policy, rules, inbox and outbox
     # "incident_desk.demo.hours",      hours worked per site and month
     # "incident_desk.demo.regulatory", establishment details and OSHA case data
-    # "incident_desk.demo.search",     full-text index
+    "incident_desk.demo.search",  # full-text index for everything above; must stay last
 ]
 
 Progress = Callable[[str, float], None]

@@ -71,7 +71,17 @@ class IncidentFilter:
 
 
 def text_condition(text: str) -> ColumnElement[bool]:
-    """Plain substring search on the main text fields (bound parameters: never SQL)."""
+    """Full-text match on title, description, actions, comments, people and places.
+
+    Words must all appear (the last one may be unfinished: the list searches as you type);
+    "quoted phrases" must appear as written. Input without any letters or digits falls back to
+    a literal substring search. Never SQL: everything is a bound parameter.
+    """
+    from incident_desk.search import match_condition, parse
+
+    terms = parse(text, prefix_last=True)
+    if terms:
+        return match_condition(terms)
     like = f"%{escape_like(text.strip())}%"
     return or_(
         Incident.reference.ilike(like, escape="\\"),

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from incident_desk.db.models import metadata
+from incident_desk.search.index import is_index_object
 
 config = context.config
 
@@ -29,6 +30,7 @@ def _configure_and_run(connection: object) -> None:
         target_metadata=metadata,
         render_as_batch=True,  # SQLite cannot ALTER most things; batch mode rebuilds the table
         compare_type=True,
+        include_name=is_index_object,  # the full-text index (0003_search) is not described by models
     )
     with context.begin_transaction():
         context.run_migrations()
