@@ -223,6 +223,8 @@ class Database:
         try:
             with dst:
                 src.backup(dst)
+            # A backup is one self-contained file, not a WAL database with side files.
+            dst.execute("PRAGMA journal_mode = DELETE")
         finally:
             dst.close()
             src.close()
