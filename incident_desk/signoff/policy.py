@@ -1,10 +1,11 @@
 """How many sign-offs a risk band needs, from which role, and by when.
 
-The rules live in the risk-matrix version's definition, on each band:
-``signoffs_required`` (default 1) and ``signoff_role`` (default "manager"; a list gives the
-role per level, e.g. ``["manager", "admin"]``). A band may also give a sign-off time
-(``signoff_hours`` or ``signoff_minutes``); otherwise the deadline comes from the SLA
-targets (the band's own row, else the severity's), else the incident's response deadline.
+The rules live in the risk-matrix version's definition (schema in ``risk/matrix.py``), on
+each band: ``signoffs_required`` (default 1) and ``signoff_role`` (default "manager"; a list,
+if given, names the role per level, e.g. ``["manager", "admin"]``). Bands are listed from the
+lowest risk to the highest. The deadline is the band's ``response_hours`` from the report,
+else the severity's sign-off SLA (the band's own SLA row first), else the incident's
+response deadline.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ class BandRule:
     signoffs_required: int
     roles: tuple[Role, ...]  # one per level
     colour: str = ""
-    signoff_minutes: int | None = None
+    response_minutes: int | None = None  # from the report
 
     def role_for_level(self, level: int) -> Role:
         return self.roles[min(level, len(self.roles)) - 1]
@@ -45,14 +46,10 @@ def _band_name(b: dict[str, Any]) -> str:
     return ""
 
 
-def _rank(b: dict[str, Any], index: int, count: int) -> int:
-    for key in ("rank", "level", "order"):
-        if isinstance(b.get(key), int | float):
-            return int(b[key])
-    for key in ("min", "min_score", "from", "low"):
-        if isinstance(b.get(key), int | float):
-            return int(b[key])
-    return index  # listed from lowest to highest
+def _rank(b: dict[str, Any], index: int) -> int:
+    if isinstance(b.get("rank"), int | float):
+        return int(b["rank"])
+    return index  # bands are listed from the lowest risk to the highest
 
 
 def _roles(value: Any, count: int) -> tuple[Role, ...]:
@@ -73,8 +70,7 @@ def _roles(value: Any, count: int) -> tuple[Role, ...]:
 
 def band_rules(definition: dict[str, Any] | None) -> dict[str, BandRule]:
     bands = _bands(definition)
-    ranks = [_rank(b, i, len(bands)) for i, b in enumerate(bands)]
-    # A definition listing bands from the highest down (by min score) still ranks by score.
+    ranks = [_rank(b, i) for i, b in enumerate(bands)]
     rules = {}
     for b, rank in zip(bands, ranks, strict=True):
         name = _band_name(b)
@@ -85,10 +81,8 @@ def band_rules(definition: dict[str, Any] | None) -> dict[str, BandRule]:
         except (TypeError, ValueError):
             count = 1
         minutes = None
-        if isinstance(b.get("signoff_minutes"), int | float):
-            minutes = int(b["signoff_minutes"])
-        elif isinstance(b.get("signoff_hours"), int | float):
-            minutes = int(b["signoff_hours"] * 60)
+        if isinstance(b.get("response_hours"), int | float) and not isinstance(b.get("response_hours"), bool):
+            minutes = int(b["response_hours"] * 60)
         rules[name.lower()] = BandRule(
             name,
             rank,
@@ -110,10 +104,11 @@ def rule_for(definition: dict[str, Any] | None, band: str | None) -> BandRule:
 
 
 def deadline(
-    submitted_at: dt.datetime | None, rule: BandRule, sla_minutes: int | None, fallback: dt.datetime | None
+    reported_at: dt.datetime | None, rule: BandRule, sla_minutes: int | None, fallback: dt.datetime | None
 ) -> dt.datetime | None:
-    if submitted_at is not None:
-        minutes = rule.signoff_minutes if rule.signoff_minutes is not None else sla_minutes
+    """The band's response time, else the severity's sign-off SLA, both counted from the report."""
+    if reported_at is not None:
+        minutes = rule.response_minutes if rule.response_minutes is not None else sla_minutes
         if minutes is not None:
-            return submitted_at + dt.timedelta(minutes=minutes)
+            return reported_at + dt.timedelta(minutes=minutes)
     return fallback

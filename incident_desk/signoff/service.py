@@ -143,6 +143,7 @@ def queue(session: Session, actor: Actor, *, now: dt.datetime | None = None) -> 
             Incident.title,
             Incident.severity_id,
             Incident.response_due_at,
+            Incident.reported_at,
             SeverityLevel.name,
             User.full_name,
         )
@@ -173,7 +174,7 @@ def queue(session: Session, actor: Actor, *, now: dt.datetime | None = None) -> 
         else:
             sigs[s.assessment_id].append(s)
     items = []
-    for a, ref, title, sev_id, due, sev_name, author in rows:
+    for a, ref, title, sev_id, due, reported_at, sev_name, author in rows:
         band = a.overall_band or _worst_band(session, a) or ""
         rule = policy.rule_for(versions.get(a.matrix_version_id), band)
         approvals = sigs[a.id]
@@ -192,7 +193,7 @@ def queue(session: Session, actor: Actor, *, now: dt.datetime | None = None) -> 
                 severity=sev_name,
                 author_name=author or "",
                 submitted_at=a.submitted_at,
-                deadline=policy.deadline(a.submitted_at, rule, sla, due),
+                deadline=policy.deadline(reported_at, rule, sla, due),
                 approvals=len(approvals),
                 required=rule.signoffs_required,
                 next_role=rule.role_for_level(len(approvals) + 1),
