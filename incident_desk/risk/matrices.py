@@ -55,13 +55,15 @@ def load_templates() -> list[dict[str, Any]]:
 
 # -- JSON ------------------------------------------------------------------------------------
 
+
 def parse_json(text: str, *, source: str = "the file") -> dict[str, Any]:
     """A validated definition from JSON text; ValidationError names what is wrong."""
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise ValidationError(f"{source} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).") \
-            from None
+        raise ValidationError(
+            f"{source} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
+        ) from None
     if isinstance(data, dict) and "definition" in data and "schema" not in data:
         data = data["definition"]  # an export wrapped with metadata by hand
     if not isinstance(data, dict):
@@ -79,6 +81,7 @@ def to_json(definition: dict[str, Any]) -> str:
 
 # -- queries ---------------------------------------------------------------------------------
 
+
 def get(session: Session, matrix_id: int) -> RiskMatrix:
     matrix = session.get(RiskMatrix, matrix_id)
     if matrix is None:
@@ -87,16 +90,24 @@ def get(session: Session, matrix_id: int) -> RiskMatrix:
 
 
 def by_name(session: Session, name: str) -> RiskMatrix:
-    matrix = session.scalars(select(RiskMatrix).where(func.lower(RiskMatrix.name) == name.strip().lower())).first()
+    matrix = session.scalars(
+        select(RiskMatrix).where(func.lower(RiskMatrix.name) == name.strip().lower())
+    ).first()
     if matrix is None:
-        names = ", ".join(f"“{n}”" for n in session.scalars(select(RiskMatrix.name).order_by(RiskMatrix.name)))
+        names = ", ".join(
+            f"“{n}”" for n in session.scalars(select(RiskMatrix.name).order_by(RiskMatrix.name))
+        )
         raise NotFound(f"There is no risk matrix called “{name}”. Matrices: {names or 'none'}.")
     return matrix
 
 
 def latest_version(session: Session, matrix_id: int) -> RiskMatrixVersion:
-    version = session.scalars(select(RiskMatrixVersion).where(RiskMatrixVersion.matrix_id == matrix_id)
-                              .order_by(RiskMatrixVersion.number.desc()).limit(1)).first()
+    version = session.scalars(
+        select(RiskMatrixVersion)
+        .where(RiskMatrixVersion.matrix_id == matrix_id)
+        .order_by(RiskMatrixVersion.number.desc())
+        .limit(1)
+    ).first()
     if version is None:
         raise NotFound(f"Risk matrix #{matrix_id} has no saved version.")
     return version
@@ -110,13 +121,22 @@ def get_version(session: Session, version_id: int) -> RiskMatrixVersion:
 
 
 def versions(session: Session, matrix_id: int) -> list[RiskMatrixVersion]:
-    return list(session.scalars(select(RiskMatrixVersion).where(RiskMatrixVersion.matrix_id == matrix_id)
-                                .order_by(RiskMatrixVersion.number)))
+    return list(
+        session.scalars(
+            select(RiskMatrixVersion)
+            .where(RiskMatrixVersion.matrix_id == matrix_id)
+            .order_by(RiskMatrixVersion.number)
+        )
+    )
 
 
 def version_in_use(session: Session, version_id: int) -> bool:
-    return session.execute(select(func.count()).select_from(Assessment)
-                           .where(Assessment.matrix_version_id == version_id)).scalar_one() > 0
+    return (
+        session.execute(
+            select(func.count()).select_from(Assessment).where(Assessment.matrix_version_id == version_id)
+        ).scalar_one()
+        > 0
+    )
 
 
 def active_matrix_id(session: Session) -> int | None:
@@ -138,34 +158,61 @@ def matrix_of_version(session: Session, version_id: int) -> Matrix:
 
 def list_matrices(session: Session, *, include_archived: bool = False) -> list[MatrixSummary]:
     active = active_matrix_id(session)
-    latest = (select(RiskMatrixVersion.matrix_id, func.max(RiskMatrixVersion.number).label("n"),
-                     func.count().label("count"))
-              .group_by(RiskMatrixVersion.matrix_id).subquery())
-    used = set(session.scalars(select(RiskMatrixVersion.matrix_id).join(
-        Assessment, Assessment.matrix_version_id == RiskMatrixVersion.id).distinct()))
+    latest = (
+        select(
+            RiskMatrixVersion.matrix_id,
+            func.max(RiskMatrixVersion.number).label("n"),
+            func.count().label("count"),
+        )
+        .group_by(RiskMatrixVersion.matrix_id)
+        .subquery()
+    )
+    used = set(
+        session.scalars(
+            select(RiskMatrixVersion.matrix_id)
+            .join(Assessment, Assessment.matrix_version_id == RiskMatrixVersion.id)
+            .distinct()
+        )
+    )
     rows = session.execute(
         select(RiskMatrix, RiskMatrixVersion, latest.c.count)
         .join(latest, latest.c.matrix_id == RiskMatrix.id)
-        .join(RiskMatrixVersion, (RiskMatrixVersion.matrix_id == RiskMatrix.id)
-              & (RiskMatrixVersion.number == latest.c.n))
-        .order_by(RiskMatrix.name)).all()
+        .join(
+            RiskMatrixVersion,
+            (RiskMatrixVersion.matrix_id == RiskMatrix.id) & (RiskMatrixVersion.number == latest.c.n),
+        )
+        .order_by(RiskMatrix.name)
+    ).all()
     out = []
     for matrix, version, count in rows:
         if matrix.archived and not include_archived:
             continue
         d = version.definition
-        out.append(MatrixSummary(matrix.id, matrix.name, version.id, version.number, count, matrix.id == active,
-                                 matrix.id in used, matrix.archived,
-                                 f"{len(d.get('likelihood', []))}×{len(d.get('severity', []))}"))
+        out.append(
+            MatrixSummary(
+                matrix.id,
+                matrix.name,
+                version.id,
+                version.number,
+                count,
+                matrix.id == active,
+                matrix.id in used,
+                matrix.archived,
+                f"{len(d.get('likelihood', []))}×{len(d.get('severity', []))}",
+            )
+        )
     return out
 
 
 # -- changes ---------------------------------------------------------------------------------
 
+
 def _check_name(session: Session, name: str, *, except_id: int | None = None) -> None:
     clash = session.scalars(select(RiskMatrix).where(func.lower(RiskMatrix.name) == name.lower())).first()
     if clash is not None and clash.id != except_id:
-        raise ValidationError({"name": [f"A risk matrix called “{clash.name}” already exists: choose another name."]})
+        raise ValidationError(
+            {"name": [f"A risk matrix called “{clash.name}” already exists: choose another name."]}
+        )
 
 
 def _validated(definition: dict[str, Any]) -> dict[str, Any]:
@@ -176,8 +223,9 @@ def _validated(definition: dict[str, Any]) -> dict[str, Any]:
     return d
 
 
-def create(session: Session, actor: Actor | None, definition: dict[str, Any], *, note: str = "",
-           _check: bool = True) -> RiskMatrix:
+def create(
+    session: Session, actor: Actor | None, definition: dict[str, Any], *, note: str = "", _check: bool = True
+) -> RiskMatrix:
     """A new matrix with version 1."""
     if actor is not None:
         require(actor, "risk.matrix.edit")
@@ -186,17 +234,38 @@ def create(session: Session, actor: Actor | None, definition: dict[str, Any], *,
     matrix = RiskMatrix(name=d["name"])
     session.add(matrix)
     session.flush()
-    session.add(RiskMatrixVersion(matrix_id=matrix.id, number=1, definition=d, note=note or "Created",
-                                  created_by_id=actor.user_id if actor else None))
+    session.add(
+        RiskMatrixVersion(
+            matrix_id=matrix.id,
+            number=1,
+            definition=d,
+            note=note or "Created",
+            created_by_id=actor.user_id if actor else None,
+        )
+    )
     session.flush()
     if actor is not None:
-        audit.record(session, actor, "create", entity="risk_matrix", entity_id=matrix.id,
-                     summary=f"Created risk matrix “{matrix.name}”", details={"note": note})
+        audit.record(
+            session,
+            actor,
+            "create",
+            entity="risk_matrix",
+            entity_id=matrix.id,
+            summary=f"Created risk matrix “{matrix.name}”",
+            details={"note": note},
+        )
     return matrix
 
 
-def save(session: Session, actor: Actor, matrix_id: int, definition: dict[str, Any], *, note: str = "",
-         based_on_version: int | None = None) -> RiskMatrixVersion:
+def save(
+    session: Session,
+    actor: Actor,
+    matrix_id: int,
+    definition: dict[str, Any],
+    *,
+    note: str = "",
+    based_on_version: int | None = None,
+) -> RiskMatrixVersion:
     """Save edits as a new version (versions are never changed in place).
 
     ``based_on_version`` is the version number the editor started from; if someone saved a newer
@@ -207,21 +276,30 @@ def save(session: Session, actor: Actor, matrix_id: int, definition: dict[str, A
     d = _validated(definition)
     latest = latest_version(session, matrix_id)
     if based_on_version is not None and latest.number != based_on_version:
-        raise ValidationError(f"“{matrix.name}” was saved as version {latest.number} by someone else while you "
-                              f"were editing version {based_on_version}. Reload it and make your change again.")
+        raise ValidationError(
+            f"“{matrix.name}” was saved as version {latest.number} by someone else while you "
+            f"were editing version {based_on_version}. Reload it and make your change again."
+        )
     if d == latest.definition:
         raise ValidationError("Nothing has changed since the last version.")
     _check_name(session, d["name"], except_id=matrix.id)
     old_name = matrix.name
     matrix.name = d["name"]
-    version = RiskMatrixVersion(matrix_id=matrix.id, number=latest.number + 1, definition=d,
-                                note=note, created_by_id=actor.user_id)
+    version = RiskMatrixVersion(
+        matrix_id=matrix.id, number=latest.number + 1, definition=d, note=note, created_by_id=actor.user_id
+    )
     session.add(version)
     session.flush()
-    audit.record(session, actor, "update", entity="risk_matrix", entity_id=matrix.id,
-                 summary=f"Saved “{matrix.name}” as version {version.number}"
-                         + (f" (renamed from “{old_name}”)" if old_name != matrix.name else ""),
-                 details={"note": note, "version": version.number})
+    audit.record(
+        session,
+        actor,
+        "update",
+        entity="risk_matrix",
+        entity_id=matrix.id,
+        summary=f"Saved “{matrix.name}” as version {version.number}"
+        + (f" (renamed from “{old_name}”)" if old_name != matrix.name else ""),
+        details={"note": note, "version": version.number},
+    )
     return version
 
 
@@ -233,7 +311,9 @@ def duplicate(session: Session, actor: Actor, matrix_id: int, new_name: str | No
     if not name:
         n = 1
         name = f"{source.name} (copy)"
-        while session.scalars(select(RiskMatrix.id).where(func.lower(RiskMatrix.name) == name.lower())).first():
+        while session.scalars(
+            select(RiskMatrix.id).where(func.lower(RiskMatrix.name) == name.lower())
+        ).first():
             n += 1
             name = f"{source.name} (copy {n})"
     d["name"] = name
@@ -251,23 +331,41 @@ def set_active(session: Session, actor: Actor, matrix_id: int) -> None:
     if org.active_matrix_id == matrix.id:
         return
     org.active_matrix_id = matrix.id
-    audit.record(session, actor, "update", entity="organisation", entity_id=1,
-                 summary=f"Active risk matrix set to “{matrix.name}”", details={"matrix_id": matrix.id})
+    audit.record(
+        session,
+        actor,
+        "update",
+        entity="organisation",
+        entity_id=1,
+        summary=f"Active risk matrix set to “{matrix.name}”",
+        details={"matrix_id": matrix.id},
+    )
 
 
-def import_json(session: Session, actor: Actor, text: str, *, name: str | None = None,
-                new_version: bool = False, source: str = "the file") -> RiskMatrixVersion:
+def import_json(
+    session: Session,
+    actor: Actor,
+    text: str,
+    *,
+    name: str | None = None,
+    new_version: bool = False,
+    source: str = "the file",
+) -> RiskMatrixVersion:
     """Import a matrix from JSON: a new matrix, or (``new_version``) a new version of the one
     with the same name. Raises ValidationError and changes nothing when the file is wrong."""
     require(actor, "risk.matrix.edit")
     d = parse_json(text, source=source)
     if name:
         d["name"] = name.strip()
-    existing = session.scalars(select(RiskMatrix).where(func.lower(RiskMatrix.name) == d["name"].lower())).first()
+    existing = session.scalars(
+        select(RiskMatrix).where(func.lower(RiskMatrix.name) == d["name"].lower())
+    ).first()
     if existing is not None:
         if not new_version:
-            raise ValidationError(f"A risk matrix called “{existing.name}” already exists. Import under another "
-                                  "name, or as a new version of that matrix.")
+            raise ValidationError(
+                f"A risk matrix called “{existing.name}” already exists. Import under another "
+                "name, or as a new version of that matrix."
+            )
         return save(session, actor, existing.id, d, note=f"Imported from {source}")
     matrix = create(session, actor, d, note=f"Imported from {source}")
     return latest_version(session, matrix.id)
@@ -277,8 +375,11 @@ def export_json(session: Session, matrix_id: int, version_number: int | None = N
     if version_number is None:
         version = latest_version(session, matrix_id)
     else:
-        version = session.scalars(select(RiskMatrixVersion).where(
-            RiskMatrixVersion.matrix_id == matrix_id, RiskMatrixVersion.number == version_number)).first()
+        version = session.scalars(
+            select(RiskMatrixVersion).where(
+                RiskMatrixVersion.matrix_id == matrix_id, RiskMatrixVersion.number == version_number
+            )
+        ).first()
         if version is None:
             raise NotFound(f"Risk matrix #{matrix_id} has no version {version_number}.")
     return to_json(version.definition)

@@ -131,13 +131,17 @@ class Matrix:
         try:
             return table[code]
         except KeyError:
-            raise ValidationError(f"The matrix “{self.name}” has no {axis} level with code {code!r}.") from None
+            raise ValidationError(
+                f"The matrix “{self.name}” has no {axis} level with code {code!r}."
+            ) from None
 
     def label(self, axis: str, code: str) -> str:
         return str(self.level(axis, code).get("label", code))
 
     def default_score(self, likelihood: str, severity: str) -> int:
-        return int(self.level("likelihood", likelihood)["value"]) * int(self.level("severity", severity)["value"])
+        return int(self.level("likelihood", likelihood)["value"]) * int(
+            self.level("severity", severity)["value"]
+        )
 
     def score(self, likelihood: str, severity: str) -> int:
         override = self._overrides.get(cell_key(likelihood, severity))
@@ -181,11 +185,16 @@ class Matrix:
     def rate(self, likelihood: str, severity: str) -> CellRating:
         i = self.band_index(likelihood, severity)
         band = self.bands[i] if i is not None else None
-        return CellRating(likelihood, severity, self.score(likelihood, severity),
-                          band.get("name") if band else None, i,
-                          str(band.get("colour")) if band else "#9e9e9e",
-                          self.is_score_overridden(likelihood, severity),
-                          cell_key(likelihood, severity) in self._explicit)
+        return CellRating(
+            likelihood,
+            severity,
+            self.score(likelihood, severity),
+            band.get("name") if band else None,
+            i,
+            str(band.get("colour")) if band else "#9e9e9e",
+            self.is_score_overridden(likelihood, severity),
+            cell_key(likelihood, severity) in self._explicit,
+        )
 
     def cells(self) -> list[CellRating]:
         return [self.rate(str(lv["code"]), str(sv["code"])) for lv in self.likelihood for sv in self.severity]
@@ -195,6 +204,7 @@ class Matrix:
 
 
 # -- validation ------------------------------------------------------------------------------
+
 
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
@@ -212,7 +222,11 @@ def validate(definition: Any) -> list[Problem]:
         return problems
     version = definition.get("schema_version", SCHEMA_VERSION)
     if version != SCHEMA_VERSION:
-        add(Problem("", f"Risk matrix format version {version!r} is not supported (expected {SCHEMA_VERSION})."))
+        add(
+            Problem(
+                "", f"Risk matrix format version {version!r} is not supported (expected {SCHEMA_VERSION})."
+            )
+        )
         return problems
     name = definition.get("name")
     if not isinstance(name, str) or not name.strip():
@@ -229,7 +243,11 @@ def validate(definition: Any) -> list[Problem]:
             add(Problem(axis, f"{title} levels are missing (a list of 3 to 7 levels)."))
             continue
         if not MIN_LEVELS <= len(levels) <= MAX_LEVELS:
-            add(Problem(axis, f"{title} has {len(levels)} levels; a matrix needs {MIN_LEVELS} to {MAX_LEVELS}."))
+            add(
+                Problem(
+                    axis, f"{title} has {len(levels)} levels; a matrix needs {MIN_LEVELS} to {MAX_LEVELS}."
+                )
+            )
         seen_labels: dict[str, int] = {}
         for i, level in enumerate(levels):
             where = f"{axis}:{i}"
@@ -243,13 +261,22 @@ def validate(definition: Any) -> list[Problem]:
                 what = f"{title} level “{label.strip()}”"
                 key = label.strip().casefold()
                 if key in seen_labels:
-                    add(Problem(where, f"{what} has the same label as {title.lower()} level {seen_labels[key] + 1}: "
-                                       "labels must be unique."))
+                    add(
+                        Problem(
+                            where,
+                            f"{what} has the same label as {title.lower()} level {seen_labels[key] + 1}: "
+                            "labels must be unique.",
+                        )
+                    )
                 seen_labels[key] = i
             else:
                 add(Problem(where, f"{what} needs a label."))
             if not isinstance(code, str) or not code.strip():
-                add(Problem(where, f"{what} needs a short code (for example “{i + 1}” or “{'ABCDEFG'[i % 7]}”)."))
+                add(
+                    Problem(
+                        where, f"{what} needs a short code (for example “{i + 1}” or “{'ABCDEFG'[i % 7]}”)."
+                    )
+                )
             elif len(code) > 20:
                 add(Problem(where, f"{what}: the code “{code}” is longer than 20 characters."))
             elif code in codes[axis]:
@@ -265,12 +292,19 @@ def validate(definition: Any) -> list[Problem]:
 
     m = Matrix(definition)
     for o in definition.get("score_overrides") or []:
-        if not isinstance(o, dict) or o.get("likelihood") not in codes["likelihood"] or \
-                o.get("severity") not in codes["severity"]:
+        if (
+            not isinstance(o, dict)
+            or o.get("likelihood") not in codes["likelihood"]
+            or o.get("severity") not in codes["severity"]
+        ):
             add(Problem("", f"A score override names a cell that is not in the matrix: {o!r}."))
         elif not _is_int(o.get("score")):
-            add(Problem(f"cell:{cell_key(o['likelihood'], o['severity'])}",
-                        f"Cell {m.cell_name(o['likelihood'], o['severity'])}: the score must be a whole number."))
+            add(
+                Problem(
+                    f"cell:{cell_key(o['likelihood'], o['severity'])}",
+                    f"Cell {m.cell_name(o['likelihood'], o['severity'])}: the score must be a whole number.",
+                )
+            )
     bands = definition.get("bands")
     if not isinstance(bands, list) or not bands:
         add(Problem("bands", "The matrix needs at least one band."))
@@ -300,8 +334,12 @@ def validate(definition: Any) -> list[Problem]:
         if _is_int(lo) and _is_int(hi) and lo > hi:
             add(Problem(where, f"{what}: the score range {lo}–{hi} is empty (lowest above highest)."))
         for cell in band.get("cells") or []:
-            if not (isinstance(cell, list | tuple) and len(cell) == 2 and cell[0] in codes["likelihood"]
-                    and cell[1] in codes["severity"]):
+            if not (
+                isinstance(cell, list | tuple)
+                and len(cell) == 2
+                and cell[0] in codes["likelihood"]
+                and cell[1] in codes["severity"]
+            ):
                 add(Problem(where, f"{what} lists a cell that is not in the matrix: {cell!r}."))
         if not isinstance(band.get("response", ""), str):
             add(Problem(where, f"{what}: the required response must be text."))
@@ -310,8 +348,12 @@ def validate(definition: Any) -> list[Problem]:
             add(Problem(where, f"{what}: the response time must be a number of hours, 0 or more."))
         for key, label in (("accept_role", "who may accept the risk"), ("signoff_role", "who signs off")):
             if band.get(key) not in ROLE_VALUES:
-                add(Problem(where, f"{what}: {label} must be one of {', '.join(ROLE_VALUES)} "
-                                   f"(not {band.get(key)!r})."))
+                add(
+                    Problem(
+                        where,
+                        f"{what}: {label} must be one of {', '.join(ROLE_VALUES)} (not {band.get(key)!r}).",
+                    )
+                )
         required = band.get("signoffs_required", 1)
         if not _is_int(required) or not 1 <= required <= MAX_SIGNOFFS:
             add(Problem(where, f"{what}: the number of sign-offs must be between 1 and {MAX_SIGNOFFS}."))
@@ -325,16 +367,26 @@ def validate(definition: Any) -> list[Problem]:
                 continue
             cell = f"Cell {lv['label']} × {sv['label']} (score {m.score(lc, sc)})"
             if not found:
-                add(Problem(f"cell:{cell_key(lc, sc)}", f"{cell} is in no band: widen a band's score range or "
-                                                       "assign the cell to a band."))
+                add(
+                    Problem(
+                        f"cell:{cell_key(lc, sc)}",
+                        f"{cell} is in no band: widen a band's score range or assign the cell to a band.",
+                    )
+                )
             else:
                 listed = " and ".join(f"“{bands[i]['name']}”" for i in found)
-                add(Problem(f"cell:{cell_key(lc, sc)}", f"{cell} is in more than one band ({listed}): "
-                                                       "make the score ranges or explicit cells not overlap."))
+                add(
+                    Problem(
+                        f"cell:{cell_key(lc, sc)}",
+                        f"{cell} is in more than one band ({listed}): "
+                        "make the score ranges or explicit cells not overlap.",
+                    )
+                )
     return problems
 
 
 # -- building and editing definitions (used by the editor and templates) -----------------------
+
 
 def normalise(definition: dict[str, Any]) -> dict[str, Any]:
     """A clean copy with the schema keys and defaults filled in (call before validating input)."""
@@ -389,8 +441,11 @@ def add_level(definition: dict[str, Any], axis: str, index: int | None = None) -
     if len(levels) >= MAX_LEVELS:
         raise ValidationError(f"A matrix can have at most {MAX_LEVELS} {axis} levels.")
     index = len(levels) if index is None else max(0, min(index, len(levels)))
-    value = max((int(lv.get("value", 0)) for lv in levels), default=0) + 1 if index == len(levels) else \
-        int(levels[index].get("value", 1))
+    value = (
+        max((int(lv.get("value", 0)) for lv in levels), default=0) + 1
+        if index == len(levels)
+        else int(levels[index].get("value", 1))
+    )
     code = _next_code(levels)
     levels.insert(index, {"code": code, "label": f"New level {code}", "descriptor": "", "value": value})
     return d
@@ -426,13 +481,17 @@ def rename_code(definition: dict[str, Any], axis: str, index: int, new_code: str
     return d
 
 
-def set_cell(definition: dict[str, Any], likelihood: str, severity: str, *, score: int | None,
-             band: str | None) -> dict[str, Any]:
+def set_cell(
+    definition: dict[str, Any], likelihood: str, severity: str, *, score: int | None, band: str | None
+) -> dict[str, Any]:
     """A copy with a cell's score override (None = default product) and explicit band
     (None = by score range) set."""
     d = copy.deepcopy(definition)
-    d["score_overrides"] = [o for o in d.get("score_overrides") or []
-                            if not (o.get("likelihood") == likelihood and o.get("severity") == severity)]
+    d["score_overrides"] = [
+        o
+        for o in d.get("score_overrides") or []
+        if not (o.get("likelihood") == likelihood and o.get("severity") == severity)
+    ]
     if score is not None:
         d["score_overrides"].append({"likelihood": likelihood, "severity": severity, "score": int(score)})
     for b in d.get("bands") or []:
@@ -442,12 +501,26 @@ def set_cell(definition: dict[str, Any], likelihood: str, severity: str, *, scor
     return d
 
 
-def cell_overrides(definition: dict[str, Any], likelihood: str, severity: str) -> tuple[int | None, str | None]:
+def cell_overrides(
+    definition: dict[str, Any], likelihood: str, severity: str
+) -> tuple[int | None, str | None]:
     """The cell's explicit score and band, or None for each that follows the defaults."""
-    score = next((o.get("score") for o in definition.get("score_overrides") or []
-                  if o.get("likelihood") == likelihood and o.get("severity") == severity), None)
-    band = next((b.get("name") for b in definition.get("bands") or []
-                 if [likelihood, severity] in [list(c) for c in b.get("cells") or []]), None)
+    score = next(
+        (
+            o.get("score")
+            for o in definition.get("score_overrides") or []
+            if o.get("likelihood") == likelihood and o.get("severity") == severity
+        ),
+        None,
+    )
+    band = next(
+        (
+            b.get("name")
+            for b in definition.get("bands") or []
+            if [likelihood, severity] in [list(c) for c in b.get("cells") or []]
+        ),
+        None,
+    )
     return score, band
 
 
