@@ -51,4 +51,5 @@ def _load_extra() -> None:
 
 SEEDER_MODULES: list[str] = [
     "incident_desk.risk.seed",
+    "incident_desk.notify.seed",
 ]

@@ -16,7 +16,9 @@ from sqlalchemy.orm import Session
 Handler = Callable[..., None]
 _handlers: dict[str, list[Handler]] = defaultdict(list)
 # Modules that subscribe on import; loaded on the first emit.
-SUBSCRIBER_MODULES: list[str] = []
+SUBSCRIBER_MODULES: list[str] = [
+    "incident_desk.notify.subscribers",
+]
 _loaded = False
 
 
