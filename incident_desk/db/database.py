@@ -147,9 +147,15 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: commits on success, rolls back on any error."""
+        """One unit of work: commits on success, rolls back on any error.
+
+        Bumps the change counter other clients watch (see incident_desk/changes.py).
+        """
         with self._write_sessions() as session, session.begin():
             yield session
+            from incident_desk.changes import bump
+
+            bump(session)
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
