@@ -17,7 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from incident_desk.errors import DatabaseError
@@ -46,14 +46,14 @@ def describe_url(url: str) -> str:
         return url
 
 
-def _install_sqlite_pragmas(engine: Engine) -> None:
+def _install_sqlite_pragmas(engine: Engine, busy_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
         # Take over BEGIN from pysqlite so write transactions can BEGIN IMMEDIATE (below).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA foreign_keys = ON")
-        cur.execute("PRAGMA busy_timeout = 15000")
+        cur.execute(f"PRAGMA busy_timeout = {busy_ms}")
         if engine.url.database not in (None, "", ":memory:"):
             cur.execute("PRAGMA journal_mode = WAL")
             cur.execute("PRAGMA synchronous = NORMAL")
@@ -73,7 +73,7 @@ def _install_sqlite_pragmas(engine: Engine) -> None:
 class Database:
     """An open database. ``transaction()`` is the unit of work for one user action."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, busy_timeout: float = 15.0) -> None:
         self.url = url
         self.display_url = describe_url(url)
         try:
@@ -85,7 +85,7 @@ class Database:
         kwargs: dict[str, Any] = {"echo": echo, "future": True}
         if self.dialect == "sqlite":
             self._check_sqlite_path(parsed.database)
-            kwargs["connect_args"] = {"timeout": 15, "check_same_thread": False}
+            kwargs["connect_args"] = {"timeout": busy_timeout, "check_same_thread": False}
         elif self.dialect == "postgresql":
             kwargs["pool_pre_ping"] = True
             kwargs["connect_args"] = {"connect_timeout": 5}
@@ -96,7 +96,7 @@ class Database:
         except (NoSuchModuleError, ArgumentError, ImportError) as exc:
             raise DatabaseError(f"Cannot use database URL {self.display_url}: {exc}") from exc
         if self.dialect == "sqlite":
-            _install_sqlite_pragmas(self.engine)
+            _install_sqlite_pragmas(self.engine, int(busy_timeout * 1000))
             self._write_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
         else:
             self._write_engine = self.engine
@@ -134,6 +134,14 @@ class Database:
 
     def _explain(self, exc: Exception) -> str:
         detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else repr(exc)
+        low = detail.lower()
+        if "database is locked" in low:
+            return ("The database is locked by another program or client that is writing to it. Try again in a "
+                    "moment; nothing was saved.")
+        if "readonly" in low or "read-only" in low:
+            return "The database is read-only, so nothing can be saved. Check the file's permissions or the disk."
+        if "disk is full" in low or "no space" in low:
+            return "The disk holding the database is full: free some space and try again. Nothing was saved."
         if self.dialect == "postgresql":
             url = make_url(self.url)
             return (f"Cannot connect to the PostgreSQL server at {url.host or 'localhost'}:{url.port or 5432} "
@@ -151,16 +159,22 @@ class Database:
 
         Bumps the change counter other clients watch (see incident_desk/changes.py).
         """
-        with self._write_sessions() as session, session.begin():
-            yield session
-            from incident_desk.changes import bump
+        try:
+            with self._write_sessions() as session, session.begin():
+                yield session
+                from incident_desk.changes import bump
 
-            bump(session)
+                bump(session)
+        except (OperationalError, InterfaceError) as exc:
+            raise DatabaseError(self._explain(exc)) from exc
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
-        with self._sessions() as session, session.begin():
-            yield session
+        try:
+            with self._sessions() as session, session.begin():
+                yield session
+        except (OperationalError, InterfaceError) as exc:
+            raise DatabaseError(self._explain(exc)) from exc
 
     def dispose(self) -> None:
         self.engine.dispose()
