@@ -582,7 +582,8 @@ def reorder_severities(session: Session, actor: Actor, ids_most_severe_first: Se
     if sorted(ids_most_severe_first) != sorted(levels):
         raise ValidationError("The new order must list every severity level once.")
     old = [s.id for s in sorted(levels.values(), key=lambda s: s.rank)]
-    if old == list(ids_most_severe_first):
+    compact = [levels[i].rank for i in old] == list(range(1, len(old) + 1))
+    if old == list(ids_most_severe_first) and compact:
         return
     # Ranks are unique in meaning, not by constraint; move through a free range anyway so a
     # future unique index does not break a swap.

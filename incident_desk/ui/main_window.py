@@ -38,7 +38,9 @@ SCREENS: list[ScreenSpec] = [
 ]
 
 # Menu commands: key -> "module:function" called as function(window). Absent = not yet available.
-COMMANDS: dict[str, str] = {}
+COMMANDS: dict[str, str] = {
+    "open_database": "incident_desk.ui.app:open_database_command",
+}
 
 # Called as function(window) at the end of MainWindow.__init__ (inbox bell, escalation timer…).
 WINDOW_EXTENSIONS: list[str] = []
