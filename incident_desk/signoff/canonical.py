@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -140,28 +141,43 @@ def signature_hash(sig: Signature | dict[str, Any]) -> str:
     return hashlib.sha256(b"signature:" + canonical(signature_fields(sig))).hexdigest()
 
 
-def differences(signed: dict[str, Any], current: dict[str, Any]) -> list[str]:
-    """Plain-language list of what changed between two contents (for ``verify``)."""
-    out: list[str] = []
+@dataclass(frozen=True)
+class Difference:
+    part: str  # incident, assessment, hazard, action
+    row_id: int | None
+    field: str  # "" when the whole row was added or removed
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def differences(signed: dict[str, Any], current: dict[str, Any]) -> list[Difference]:
+    """What changed between two contents, in words (for ``verify``)."""
+    out: list[Difference] = []
     for part in ("incident", "assessment"):
-        for key in sorted(set(signed.get(part, {})) | set(current.get(part, {}))):
-            old, new = signed.get(part, {}).get(key), current.get(part, {}).get(key)
+        old_part, new_part = signed.get(part, {}), current.get(part, {})
+        for key in sorted(set(old_part) | set(new_part)):
+            old, new = old_part.get(key), new_part.get(key)
             if old != new:
-                out.append(f"{part} {key}: {old!r} → {new!r}")
+                out.append(Difference(part, new_part.get("id"), key, f"{part} {key}: {old!r} → {new!r}"))
     for part, label in (("hazards", "hazard"), ("actions", "action")):
         old_rows = {r["id"]: r for r in signed.get(part, [])}
         new_rows = {r["id"]: r for r in current.get(part, [])}
         for rid in sorted(set(old_rows) | set(new_rows)):
             o, n = old_rows.get(rid), new_rows.get(rid)
             if o is None:
-                out.append(f"{label} #{rid} was added")
+                out.append(Difference(label, rid, "", f"{label} #{rid} was added"))
             elif n is None:
-                out.append(f"{label} #{rid} ({str(o.get('description', ''))[:40]}) was removed")
+                desc = str(o.get("description", ""))[:40]
+                out.append(Difference(label, rid, "", f"{label} #{rid} ({desc}) was removed"))
             else:
                 for key in sorted(set(o) | set(n)):
                     if o.get(key) != n.get(key):
-                        if key == "controls":
-                            out.append(f"{label} #{rid}: controls changed")
-                        else:
-                            out.append(f"{label} #{rid} {key}: {o.get(key)!r} → {n.get(key)!r}")
+                        text = (
+                            f"{label} #{rid}: controls changed"
+                            if key == "controls"
+                            else f"{label} #{rid} {key}: {o.get(key)!r} → {n.get(key)!r}"
+                        )
+                        out.append(Difference(label, rid, key, text))
     return out

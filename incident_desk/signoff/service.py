@@ -13,7 +13,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from incident_desk import audit, events
@@ -426,6 +426,16 @@ def approve(
         a.status = "signed_off"
         a.locked = True
         a.decided_at = when
+        # Earlier signed revisions stay as they were, signatures and all, marked as replaced.
+        session.execute(
+            update(Assessment)
+            .where(
+                Assessment.incident_id == a.incident_id,
+                Assessment.revision < a.revision,
+                Assessment.status == "signed_off",
+            )
+            .values(status="superseded", version=Assessment.version + 1)
+        )
         session.flush()
         if incident.status == Status.AWAITING_SIGNOFF:
             workflow.transition(

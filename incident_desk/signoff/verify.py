@@ -6,8 +6,8 @@ incident's key fields still read as they did when signed?), and the audit trail 
 sign-off event recorded the signature's hashes and the signed content, so a signature
 deleted, or edited and re-hashed, is caught, and a content change can be named).
 
-A change to an incident's key fields made through the app after signing is audited; such
-a signature is reported as a note ("no longer covers the current record"), not as tampering.
+A change to an incident's key fields or to a planned action made through the app after
+signing is audited; such a signature is reported as a note ("the signature covers the earlier version"), not as tampering.
 """
 
 from __future__ import annotations
@@ -40,23 +40,52 @@ def _describe(sig: Signature, reference: str) -> str:
     )
 
 
-def _audited_incident_changes(session: Session, incident_id: int, since: Any) -> dict[str, Any]:
-    """Field -> latest value set through the app on the incident after ``since``."""
-    latest: dict[str, Any] = {}
+def _audited_changes(session: Session, entity: str, entity_id: int, since: Any) -> dict[str, Any] | None:
+    """Field -> latest value set through the app after ``since``; None when nothing was audited.
+
+    An update audited without field details (``{}``) still shows the row was changed in the app.
+    """
+    latest: dict[str, Any] | None = None
     for details in session.scalars(
         select(AuditEvent.details)
         .where(
-            AuditEvent.entity == "incident",
-            AuditEvent.entity_id == incident_id,
+            AuditEvent.entity == entity,
+            AuditEvent.entity_id == entity_id,
             AuditEvent.kind == "update",
             AuditEvent.at > since,
         )
         .order_by(AuditEvent.seq)
     ):
+        latest = latest if latest is not None else {}
         for key, pair in ((details or {}).get("changes") or {}).items():
             if isinstance(pair, list) and len(pair) == 2:
                 latest[key] = pair[1]
     return latest
+
+
+def _explained(
+    session: Session, sig: Signature, changes: list[canonical.Difference], current: dict[str, Any]
+) -> bool:
+    """True when every difference is an audited in-app change to the incident or an action.
+
+    The assessment, its hazards and controls never change after signing (the revision is
+    locked), so any difference there is unexplained.
+    """
+    for d in changes:
+        if d.part == "incident" and d.row_id is not None:
+            audited = _audited_changes(session, "incident", d.row_id, sig.signed_at)
+            if (
+                audited is None
+                or d.field not in audited
+                or not _same(audited[d.field], current["incident"].get(d.field))
+            ):
+                return False
+        elif d.part == "action" and d.field and d.row_id is not None:
+            if _audited_changes(session, "action", d.row_id, sig.signed_at) is None:
+                return False
+        else:
+            return False
+    return True
 
 
 def verify_signatures(session: Session, *, batch: int = 500) -> Iterator[SignatureProblem]:
@@ -113,21 +142,12 @@ def verify_signatures(session: Session, *, batch: int = 500) -> Iterator[Signatu
         signed = (audit_row or {}).get("content")
         changes = canonical.differences(signed, current) if isinstance(signed, dict) else []
         detail = (
-            "; ".join(changes[:5]) + (f" and {len(changes) - 5} more" if len(changes) > 5 else "")
+            "; ".join(str(c) for c in changes[:5])
+            + (f" and {len(changes) - 5} more" if len(changes) > 5 else "")
             if changes
             else "the signed content no longer matches"
         )
-        explained = False
-        if changes and isinstance(signed, dict):
-            only_incident = all(c.startswith("incident ") for c in changes)
-            if only_incident:
-                audited = _audited_incident_changes(session, sig.incident_id, sig.signed_at)
-                cur_inc = current["incident"]
-                explained = all(
-                    k in audited and _same(audited[k], cur_inc.get(k))
-                    for k, v in cur_inc.items()
-                    if signed["incident"].get(k) != v
-                )
+        explained = bool(changes) and _explained(session, sig, changes, current)
         if explained:
             yield SignatureProblem(
                 sig.id,
