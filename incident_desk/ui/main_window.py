@@ -40,6 +40,7 @@ SCREENS: list[ScreenSpec] = [
 # Menu commands: key -> "module:function" called as function(window). Absent = not yet available.
 COMMANDS: dict[str, str] = {
     "open_database": "incident_desk.ui.app:open_database_command",
+    "backup": "incident_desk.ui.backup_ui:open_backup_dialog",
 }
 
 # Called as function(window) at the end of MainWindow.__init__ (inbox bell, escalation timer…).
