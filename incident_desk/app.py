@@ -9,11 +9,13 @@ import sys
 def run_gui(args: argparse.Namespace) -> int:
     from incident_desk.paths import resolve_db_url
 
-    url = resolve_db_url(getattr(args, "db", None))
+    explicit = getattr(args, "db", None)
     if getattr(args, "smoke_test", False):
         from incident_desk.ui.smoke import run_smoke_test
 
-        return run_smoke_test(url)
+        # Without --db the smoke test uses a temporary database, never the user's own.
+        return run_smoke_test(resolve_db_url(explicit) if explicit else None)
+    url = resolve_db_url(explicit)
     from incident_desk.ui.app import run
 
     return run(url)

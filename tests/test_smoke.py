@@ -1,0 +1,72 @@
+"""``incident-desk --smoke-test`` on the source tree: every screen visited, JSON timings, failures named."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run(*args: str, code: str | None = None, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "INCIDENT_DESK_DATA_DIR": str(tmp_path / "data")}
+    cmd = [sys.executable, "-c", code] if code else [sys.executable, "-m", "incident_desk", *args]
+    return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def last_json(stdout: str) -> dict:
+    lines = [line for line in stdout.splitlines() if line.startswith("{")]
+    assert len(lines) == 1, stdout
+    return json.loads(lines[0])
+
+
+def test_smoke_test_on_a_given_database(tmp_path: Path) -> None:
+    from incident_desk.ui.main_window import SCREENS
+
+    db = tmp_path / "smoke.sqlite3"
+    proc = run("--smoke-test", "--db", f"sqlite:///{db}", tmp_path=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    result = last_json(proc.stdout)
+    assert result["ok"] is True
+    assert set(result["screens"]) == {s.key for s in SCREENS}
+    assert all(isinstance(v, float) for v in result["screens"].values())
+    assert result["startup_s"] > 0 and result["database"].endswith("smoke.sqlite3")
+    assert db.exists()  # the given database was used (and created)
+
+
+def test_smoke_test_without_db_uses_a_temporary_database(tmp_path: Path) -> None:
+    proc = run("--smoke-test", tmp_path=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert last_json(proc.stdout)["database"] == "temporary"
+    assert not (tmp_path / "data" / "incident-desk.sqlite3").exists()  # the default database was not touched
+
+
+def test_a_failing_screen_fails_the_smoke_test_and_is_named(tmp_path: Path) -> None:
+    code = (
+        "import sys, incident_desk.ui.main_window as m\n"
+        "m.SCREENS.append(m.ScreenSpec('broken', 'Broken', 'Ctrl+9', 'incident_desk.no_such_module:make'))\n"
+        "from incident_desk.ui.smoke import run_smoke_test\n"
+        "sys.exit(run_smoke_test(None))\n"
+    )
+    proc = run(code=code, tmp_path=tmp_path)
+    assert proc.returncode == 1
+    result = last_json(proc.stdout)
+    assert result["ok"] is False
+    assert result["failed"].startswith("screen broken: ModuleNotFoundError")
+    assert "smoke test failed: screen broken" in proc.stderr
+
+
+def test_missing_resources_are_reported(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from incident_desk import paths
+    from incident_desk.ui import smoke
+
+    assert smoke.check_resources() == []
+    monkeypatch.setattr(paths, "resources_dir", lambda: tmp_path)
+    missing = smoke.check_resources()
+    assert any("incident-desk.svg" in m for m in missing)
+    assert any("risk_matrices" in m for m in missing)
