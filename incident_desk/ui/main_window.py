@@ -31,7 +31,7 @@ class ScreenSpec:
 
 
 SCREENS: list[ScreenSpec] = [
-    ScreenSpec("incidents", "&Incidents", "Ctrl+1", "incident_desk.ui.main_window:placeholder_incidents"),
+    ScreenSpec("incidents", "&Incidents", "Ctrl+1", "incident_desk.ui.incident_list:make_screen"),
     ScreenSpec("dashboard", "&Dashboard", "Ctrl+2", "incident_desk.ui.main_window:placeholder_dashboard"),
     ScreenSpec("signoff", "&Sign-off queue", "Ctrl+3", "incident_desk.ui.main_window:placeholder_signoff"),
     ScreenSpec("risk", "&Risk matrices", "Ctrl+4", "incident_desk.ui.main_window:placeholder_risk"),
@@ -39,6 +39,7 @@ SCREENS: list[ScreenSpec] = [
 
 # Menu commands: key -> "module:function" called as function(window). Absent = not yet available.
 COMMANDS: dict[str, str] = {
+    "new_incident": "incident_desk.ui.incident_list:new_incident",
     "open_database": "incident_desk.ui.app:open_database_command",
     "backup": "incident_desk.ui.backup_ui:open_backup_dialog",
 }
