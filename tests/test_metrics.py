@@ -241,8 +241,8 @@ def test_cost_by_type_and_location_and_satisfaction(db: Database, refs: dict[str
         ("Near miss", Decimal("0.00"), 1),
     ]
     assert by_loc == {
-        "Workshop (Test Plant)": Decimal("1650.15"),
-        "Loading bay (Test Plant)": Decimal("200.00"),
+        "Workshop (TP)": Decimal("1650.15"),
+        "Loading bay (TP)": Decimal("200.00"),
     }
     assert (sat.responses, sat.mean, sat.incidents) == (2, 3.0, 3)
     assert per_customer == {"Acme Corp": (2, 3.0), "Globex": (0, None)}

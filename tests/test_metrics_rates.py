@@ -157,9 +157,7 @@ def test_overdue_actions_and_repeat_incidents(db: Database, refs: dict[str, Any]
         assert counts.count(s, od.filter) == 1
         total, worst = counts.repeat_incidents(s, ALL)
         assert total == 2
-        assert [(r.location.label, r.type_name, r.count) for r in worst] == [
-            ("Workshop (Test Plant)", "Injury", 3)
-        ]
+        assert [(r.location.label, r.type_name, r.count) for r in worst] == [("Workshop (TP)", "Injury", 3)]
         assert counts.count(s, worst[0].filter) == 3
 
 

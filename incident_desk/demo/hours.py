@@ -27,8 +27,16 @@ def hours_step(ctx: DemoContext) -> None:
             employees = round(headcount)
             # Holidays and overtime move the monthly hours around the nominal 160 per person.
             hours = Decimal(round(employees * HOURS_PER_EMPLOYEE_MONTH * rng.uniform(0.9, 1.06)))
-            rows.append(dict(site_id=site_id, year=n // 12, month=n % 12 + 1, hours=hours, employees=employees,
-                             updated_at=ctx.now))
+            rows.append(
+                dict(
+                    site_id=site_id,
+                    year=n // 12,
+                    month=n % 12 + 1,
+                    hours=hours,
+                    employees=employees,
+                    updated_at=ctx.now,
+                )
+            )
     if rows:
         s.execute(insert(HoursWorked.__table__), rows)
     ctx.extra["hours_rows"] = len(rows)

@@ -116,10 +116,14 @@ def reference_names(session: Session, grouping: Grouping | str) -> dict[Any, tup
     if grouping is Grouping.CUSTOMER:
         return {r.id: (r.name, r.name.lower(), "") for r in session.scalars(select(Customer))}
     if grouping is Grouping.LOCATION:
+        # The site's short code keeps labels short enough for chart axes ("Yard (NDC)").
         rows = session.execute(
-            select(Location.id, Location.name, Site.name).join(Site, Site.id == Location.site_id)
+            select(Location.id, Location.name, Site.name, Site.code).join(Site, Site.id == Location.site_id)
         )
-        return {lid: (f"{lname} ({sname})", (sname.lower(), lname.lower()), "") for lid, lname, sname in rows}
+        return {
+            lid: (f"{lname} ({code or sname})", (sname.lower(), lname.lower()), "")
+            for lid, lname, sname, code in rows
+        }
     if grouping is Grouping.WEEKDAY:
         return {i: (WEEKDAY_NAMES[i], i, "") for i in range(7)}
     if grouping is Grouping.HOUR:
