@@ -259,3 +259,29 @@ def record_export(
             "incident_ids": list(incident_ids[:1000]),
         },
     )
+
+
+def reference_names(session: Session) -> dict[str, dict[Any, str]]:
+    """Names for the ids an update records (severity, type, site, location, people), for ``describe``."""
+    from incident_desk.org.models import Customer, IncidentType, Location, SeverityLevel, Site
+    from incident_desk.users.models import User
+
+    users = dict(session.execute(select(User.id, User.full_name)).all())
+    return {
+        "severity_id": dict(session.execute(select(SeverityLevel.id, SeverityLevel.name)).all()),
+        "type_id": dict(session.execute(select(IncidentType.id, IncidentType.name)).all()),
+        "site_id": dict(session.execute(select(Site.id, Site.name)).all()),
+        "location_id": dict(session.execute(select(Location.id, Location.name)).all()),
+        "customer_id": dict(session.execute(select(Customer.id, Customer.name)).all()),
+        "assignee_id": users,
+        "owner_id": users,
+    }
+
+
+def references_for(session: Session, incident_ids: Sequence[int]) -> dict[int, str]:
+    from incident_desk.incidents.models import Incident
+
+    ids = sorted({i for i in incident_ids if i is not None})
+    if not ids:
+        return {}
+    return dict(session.execute(select(Incident.id, Incident.reference).where(Incident.id.in_(ids))).all())
