@@ -19,8 +19,9 @@ from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
-from incident_desk.errors import DatabaseError
+from incident_desk.errors import ConcurrencyError, DatabaseError
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +168,10 @@ class Database:
                 bump(session)
         except (OperationalError, InterfaceError) as exc:
             raise DatabaseError(self._explain(exc)) from exc
+        except StaleDataError as exc:
+            # Another client saved the same record between our read and our write.
+            raise ConcurrencyError("Someone else saved this record at the same moment. Reload it and apply "
+                                   "your changes again; nothing of yours was saved.") from exc
 
     @contextmanager
     def reading(self) -> Iterator[Session]:
