@@ -18,8 +18,10 @@ def insert_ignore(session: Session, table: Table, row: dict[str, Any]) -> bool:
     """
     dialect = session.get_bind().dialect.name
     module: Any = postgresql if dialect == "postgresql" else sqlite
-    result = session.execute(module.insert(table).values(**row).on_conflict_do_nothing())
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    # RETURNING rather than rowcount: with RETURNING (implicit on PostgreSQL) rowcount is unreliable.
+    key = next(iter(table.primary_key.columns))
+    stmt = module.insert(table).values(**row).on_conflict_do_nothing().returning(key)
+    return session.execute(stmt).first() is not None
 
 
 def short_key(*parts: object, limit: int = 200) -> str:
