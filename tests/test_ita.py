@@ -102,7 +102,7 @@ def test_validation_lists_every_problem_by_case(db: Any, actors: dict[str, Any],
         p = s.scalars(select(Person).where(Person.osha_case_number == f"{YEAR}-002")).one()
         p.job_title, p.osha_outcome = "", ""
         q = s.scalars(select(Person).where(Person.osha_case_number == f"{YEAR}-003")).one()
-        q.job_title = "W" * 150
+        q.object_substance = "sheet metal " * 100
     with db.reading() as s, pytest.raises(ita.ItaValidationError) as summary_err:
         ita.summary_csv(s, actors["officer"], YEAR, [s.get(Site, plant.id)])
     fields = {(p.field) for p in summary_err.value.problem_list}
@@ -113,8 +113,8 @@ def test_validation_lists_every_problem_by_case(db: Any, actors: dict[str, Any],
     problems = {(p.where.split(" (")[0], p.field) for p in case_err.value.problem_list}
     assert (f"Case {YEAR}-002", "job_title") in problems
     assert (f"Case {YEAR}-002", "incident_outcome") in problems
-    assert (f"Case {YEAR}-003", "job_title") in problems
-    assert "at most 100" in str(case_err.value)
+    assert (f"Case {YEAR}-003", "incident_description") in problems
+    assert "OSHA accepts at most 1000" in str(case_err.value)
 
 
 def test_ita_export_writes_file_and_audits(
