@@ -198,7 +198,7 @@ def list_matrices(session: Session, *, include_archived: bool = False) -> list[M
                 matrix.id == active,
                 matrix.id in used,
                 matrix.archived,
-                f"{len(d.get('likelihood', []))}×{len(d.get('severity', []))}",
+                f"{len(d.get('severity', []))}×{len(d.get('likelihood', []))}",
             )
         )
     return out
