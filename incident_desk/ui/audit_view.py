@@ -307,6 +307,7 @@ class AuditScreen(QWidget):
         splitter.addWidget(self.details)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([600, 160])
         layout.addWidget(splitter, 1)
         self.model.count_changed.connect(
             lambda n: self.count_label.setText(f"{n:,} event{'s' if n != 1 else ''}")

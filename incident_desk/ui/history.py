@@ -78,6 +78,7 @@ class HistoryPanel(QWidget):
         splitter.addWidget(self.details)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 1)
+        splitter.setSizes([400, 120])
         layout.addWidget(splitter, 1)
         self.model: AuditTableModel | None = None
         self.set_incident(incident_id)

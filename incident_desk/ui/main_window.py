@@ -33,8 +33,10 @@ class ScreenSpec:
 SCREENS: list[ScreenSpec] = [
     ScreenSpec("incidents", "&Incidents", "Ctrl+1", "incident_desk.ui.incident_list:make_screen"),
     ScreenSpec("dashboard", "&Dashboard", "Ctrl+2", "incident_desk.ui.main_window:placeholder_dashboard"),
-    ScreenSpec("signoff", "&Sign-off queue", "Ctrl+3", "incident_desk.ui.main_window:placeholder_signoff"),
+    ScreenSpec("signoff", "&Sign-off queue", "Ctrl+3", "incident_desk.ui.signoff_queue:make_screen", "signoff.sign"),
     ScreenSpec("risk", "&Risk matrices", "Ctrl+4", "incident_desk.ui.main_window:placeholder_risk"),
+    ScreenSpec("audit", "&Audit trail", "Ctrl+Shift+A", "incident_desk.ui.audit_view:make_screen", "audit.view"),
+    ScreenSpec("users", "&Users", "Ctrl+Shift+U", "incident_desk.ui.users_admin:make_screen", "users.manage"),
 ]
 
 # Menu commands: key -> "module:function" called as function(window). Absent = not yet available.
@@ -45,7 +47,8 @@ COMMANDS: dict[str, str] = {
 }
 
 # Called as function(window) at the end of MainWindow.__init__ (inbox bell, escalation timer…).
-WINDOW_EXTENSIONS: list[str] = ["incident_desk.ui.live_refresh:install", "incident_desk.ui.health:install"]
+WINDOW_EXTENSIONS: list[str] = ["incident_desk.ui.live_refresh:install", "incident_desk.ui.health:install",
+                                  "incident_desk.ui.signin:install_account_menu"]
 
 
 def _placeholder(title: str, text: str) -> Callable[[MainWindow], QWidget]:

@@ -1,6 +1,8 @@
-"""The sign-in dialog, and the first-start dialog that creates the administrator account."""
+"""The sign-in dialog, the first-start dialog that creates the administrator, and changing one's password."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -10,6 +12,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QMenu,
     QMessageBox,
     QVBoxLayout,
     QWidget,
@@ -47,7 +50,9 @@ class SignInDialog(QDialog):
         self.error.setWordWrap(True)
         self.error.hide()
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Sign in")
         buttons.accepted.connect(self.try_sign_in)
         buttons.rejected.connect(self.reject)
@@ -88,8 +93,9 @@ class FirstStartDialog(QDialog):
         self.username = ""
         self.setWindowTitle(f"Welcome to {APP_NAME}")
         layout = QVBoxLayout(self)
-        text = QLabel("This database is new. Create the administrator account — there is no built-in "
-                      "default password.")
+        text = QLabel(
+            "This database is new. Create the administrator account — there is no built-in default password."
+        )
         text.setWordWrap(True)
         layout.addWidget(text)
         form = QFormLayout()
@@ -99,22 +105,30 @@ class FirstStartDialog(QDialog):
         self.pw2 = QLineEdit()
         for w in (self.pw1, self.pw2):
             w.setEchoMode(QLineEdit.EchoMode.Password)
-        for w, name in ((self.user_edit, "User name"), (self.name_edit, "Full name"), (self.pw1, "Password"),
-                        (self.pw2, "Repeat password")):
+        for w, name in (
+            (self.user_edit, "User name"),
+            (self.name_edit, "Full name"),
+            (self.pw1, "Password"),
+            (self.pw2, "Repeat password"),
+        ):
             w.setAccessibleName(name)
         form.addRow("&User name:", self.user_edit)
         form.addRow("&Full name:", self.name_edit)
         form.addRow("&Password:", self.pw1)
         form.addRow("&Repeat password:", self.pw2)
         layout.addLayout(form)
-        self.demo = QCheckBox("&Load demo data (sites, accounts for every role, 1,000 incidents) to try things out")
+        self.demo = QCheckBox(
+            "&Load demo data (sites, accounts for every role, 1,000 incidents) to try things out"
+        )
         layout.addWidget(self.demo)
         self.error = QLabel()
         self.error.setStyleSheet("color: #b71c1c")
         self.error.setWordWrap(True)
         self.error.hide()
         layout.addWidget(self.error)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create account")
         buttons.accepted.connect(self.create)
         buttons.rejected.connect(self.reject)
@@ -127,8 +141,14 @@ class FirstStartDialog(QDialog):
             return
         try:
             with self.db.transaction() as s:
-                user = users.create_user(s, None, username=self.user_edit.text(), full_name=self.name_edit.text(),
-                                         password=self.pw1.text(), roles=[Role.ADMIN.value])
+                user = users.create_user(
+                    s,
+                    None,
+                    username=self.user_edit.text(),
+                    full_name=self.name_edit.text(),
+                    password=self.pw1.text(),
+                    roles=[Role.ADMIN.value],
+                )
                 self.username = user.username
         except (ValidationError, AuthenticationError) as exc:
             messages = exc.messages() if isinstance(exc, ValidationError) else [str(exc)]
@@ -149,3 +169,84 @@ class FirstStartDialog(QDialog):
     def _error(self, message: str) -> None:
         self.error.setText(message)
         self.error.show()
+
+
+class ChangePasswordDialog(QDialog):
+    """Any signed-in user changes their own password (the current one is asked for first)."""
+
+    def __init__(self, db: Database, actor: Actor, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.db = db
+        self.actor = actor
+        self.setWindowTitle("Change my password")
+        self.setMinimumWidth(420)
+        layout = QVBoxLayout(self)
+        form = QFormLayout()
+        self.current = QLineEdit()
+        self.pw1 = QLineEdit()
+        self.pw2 = QLineEdit()
+        for w, name in (
+            (self.current, "Current password"),
+            (self.pw1, "New password"),
+            (self.pw2, "Repeat new password"),
+        ):
+            w.setEchoMode(QLineEdit.EchoMode.Password)
+            w.setAccessibleName(name)
+        self.pw1.setPlaceholderText(f"At least {users.MIN_PASSWORD_LENGTH} characters")
+        form.addRow("&Current password:", self.current)
+        form.addRow("&New password:", self.pw1)
+        form.addRow("&Repeat new password:", self.pw2)
+        layout.addLayout(form)
+        self.error = QLabel()
+        self.error.setStyleSheet("color: #b71c1c")
+        self.error.setWordWrap(True)
+        self.error.hide()
+        layout.addWidget(self.error)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok.setText("&Change password")
+        buttons.accepted.connect(self.change)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+
+    def change(self) -> None:
+        if self.actor.user_id is None:
+            self._error("The command line has no password to change.")
+            return
+        if self.pw1.text() != self.pw2.text():
+            self._error("The two new passwords differ.")
+            return
+        try:
+            with self.db.transaction() as s:
+                users.change_password(s, self.actor, self.actor.user_id, self.current.text(), self.pw1.text())
+        except ValidationError as exc:
+            self._error("\n".join(exc.messages()))
+            return
+        except AuthenticationError as exc:
+            self._error(str(exc))
+            return
+        self.accept()
+
+    def _error(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+
+
+def install_account_menu(window: Any) -> None:
+    """An Account menu (before Help) with “Change my password…”, for every user."""
+    from PySide6.QtGui import QAction
+
+    menu = QMenu("&Account", window)
+    action = QAction("&Change my password…", window)
+    action.setStatusTip("Change the password you sign in with")
+    action.triggered.connect(lambda: ChangePasswordDialog(window.db, window.actor, window).open())
+    menu.addAction(action)
+    bar = window.menuBar()
+    help_action = next((a for a in bar.actions() if a.text().replace("&", "") == "Help"), None)
+    if help_action is not None:
+        bar.insertMenu(help_action, menu)
+    else:
+        bar.addMenu(menu)
+    window.actions["change_password"] = action
