@@ -19,24 +19,38 @@ from incident_desk.incidents import workflow
 from incident_desk.incidents.models import Incident
 from incident_desk.notify import escalation, outbox
 from incident_desk.notify.models import Escalation, InboxItem, OutboxMessage
-from tests.test_notify import SmtpServer, configure_smtp, smtp_server  # noqa: F401
+from tests.test_notify import SmtpServer, configure_smtp
+from tests.test_notify import smtp_server as smtp_server  # the fixture
 
 M = dt.timedelta(minutes=1)
 
 
 def levels_of(db: Database, incident_id: int, target: str = "acknowledge") -> list[int]:
     with db.reading() as s:
-        return sorted(s.scalars(select(Escalation.level).where(Escalation.incident_id == incident_id,
-                                                               Escalation.target == target)))
+        return sorted(
+            s.scalars(
+                select(Escalation.level).where(
+                    Escalation.incident_id == incident_id, Escalation.target == target
+                )
+            )
+        )
 
 
 def critical(make_incident: Any, refs: dict[str, Any], reported: dt.datetime, **kw: Any) -> int:
-    return int(make_incident("reporter", severity_id=refs["severity"]["Critical"], reported_at=reported,
-                             occurred_at=reported - 10 * M, **kw))
+    return int(
+        make_incident(
+            "reporter",
+            severity_id=refs["severity"]["Critical"],
+            reported_at=reported,
+            occurred_at=reported - 10 * M,
+            **kw,
+        )
+    )
 
 
-def test_breach_escalates_once_per_level(db: Database, actors: dict[str, Actor], refs: dict[str, Any],
-                                         make_incident: Any) -> None:
+def test_breach_escalates_once_per_level(
+    db: Database, actors: dict[str, Actor], refs: dict[str, Any], make_incident: Any
+) -> None:
     t0 = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=1)
     iid = critical(make_incident, refs, t0)
     # Critical: acknowledge within 60 min; the reminder comes 30 min before (half the target at most).
@@ -58,20 +72,27 @@ def test_breach_escalates_once_per_level(db: Database, actors: dict[str, Actor],
     escalation.check(db, now=t0 + (60 + 480) * M)
     assert levels_of(db, iid) == [0, 1, 2, 3]
     with db.reading() as s:
-        events = s.scalars(select(AuditEvent.summary).where(AuditEvent.kind == "escalate",
-                                                            AuditEvent.incident_id == iid,
-                                                            AuditEvent.summary.contains("cknowledge"))).all()
+        events = s.scalars(
+            select(AuditEvent.summary).where(
+                AuditEvent.kind == "escalate",
+                AuditEvent.incident_id == iid,
+                AuditEvent.summary.contains("cknowledge"),
+            )
+        ).all()
         assert len(events) == 4
         assert events[1].startswith("Acknowledge deadline missed (1 min late): escalated to level 1")
         assert "told Olu Officer, Oona Officer" in events[1]
         assert list(verify_chain(s)) == []
         # Each escalation level mails its people once.
-        keys = s.scalars(select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.like(f"esc:{iid}:%"))).all()
+        keys = s.scalars(
+            select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.like(f"esc:{iid}:%"))
+        ).all()
         assert len(keys) == len(set(keys)) > 0
 
 
-def test_acknowledging_stops_the_escalation(db: Database, actors: dict[str, Actor], refs: dict[str, Any],
-                                            make_incident: Any) -> None:
+def test_acknowledging_stops_the_escalation(
+    db: Database, actors: dict[str, Actor], refs: dict[str, Any], make_incident: Any
+) -> None:
     t0 = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(minutes=30)
     iid = critical(make_incident, refs, t0)
     escalation.check(db, now=t0 + 40 * M)
@@ -85,15 +106,18 @@ def test_acknowledging_stops_the_escalation(db: Database, actors: dict[str, Acto
     assert levels_of(db, iid, "assess") == [1, 2]
 
 
-def test_reminder_is_not_sent_after_the_deadline(db: Database, refs: dict[str, Any], make_incident: Any) -> None:
+def test_reminder_is_not_sent_after_the_deadline(
+    db: Database, refs: dict[str, Any], make_incident: Any
+) -> None:
     t0 = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=2)
     iid = critical(make_incident, refs, t0)
     escalation.check(db, now=t0 + 70 * M)
     assert levels_of(db, iid) == [1]
 
 
-def test_closed_and_void_incidents_do_not_escalate(db: Database, actors: dict[str, Actor], refs: dict[str, Any],
-                                                   make_incident: Any) -> None:
+def test_closed_and_void_incidents_do_not_escalate(
+    db: Database, actors: dict[str, Actor], refs: dict[str, Any], make_incident: Any
+) -> None:
     from incident_desk.incidents import service
 
     t0 = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=2)
@@ -103,9 +127,14 @@ def test_closed_and_void_incidents_do_not_escalate(db: Database, actors: dict[st
     assert escalation.check(db, now=t0 + dt.timedelta(days=30)).escalations == 0
 
 
-def test_two_checkers_at_once_escalate_once(db: Database, db_url: str, refs: dict[str, Any],
-                                            make_incident: Any, actors: dict[str, Actor],
-                                            smtp_server: SmtpServer) -> None:  # noqa: F811
+def test_two_checkers_at_once_escalate_once(
+    db: Database,
+    db_url: str,
+    refs: dict[str, Any],
+    make_incident: Any,
+    actors: dict[str, Actor],
+    smtp_server: SmtpServer,
+) -> None:
     configure_smtp(db, actors["admin"], smtp_server.port)
     t0 = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=2)
     ids = [critical(make_incident, refs, t0, title=f"Fire {i}") for i in range(4)]
@@ -135,8 +164,12 @@ def test_two_checkers_at_once_escalate_once(db: Database, db_url: str, refs: dic
     for iid in ids:
         assert levels_of(db, iid) == [1]
     with db.reading() as s:
-        assert s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.kind == "escalate")) == 4
-        queued = s.scalar(select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "sent"))
+        assert (
+            s.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.kind == "escalate")) == 4
+        )
+        queued = s.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.status == "sent")
+        )
     sent = smtp_server.sink.received[before:]
     # Level 1 tells the two officers about each of the four incidents: eight mails, each once.
     assert len(sent) == 8 and len({m["Message-ID"] for _r, m in sent}) == 8
@@ -148,15 +181,24 @@ def test_overdue_action_is_flagged_once(db: Database, actors: dict[str, Actor], 
 
     iid = make_incident("officer")
     with db.transaction() as s:
-        action = CorrectiveAction(incident_id=iid, description="Fit a guard to the press", action_type="corrective",
-                                  owner_id=actors["officer2"].user_id, due_date=dt.date(2026, 1, 10), status="open")
+        action = CorrectiveAction(
+            incident_id=iid,
+            description="Fit a guard to the press",
+            action_type="corrective",
+            owner_id=actors["officer2"].user_id,
+            due_date=dt.date(2026, 1, 10),
+            status="open",
+        )
         s.add(action)
     now = dt.datetime(2026, 1, 12, 9, tzinfo=dt.UTC)
     assert escalation.check(db, now=now).overdue_actions == 1
     assert escalation.check(db, now=now).overdue_actions == 0
     with db.reading() as s:
-        item = s.scalars(select(InboxItem).where(InboxItem.event == "action_overdue",
-                                                 InboxItem.user_id == actors["officer2"].user_id)).one()
+        item = s.scalars(
+            select(InboxItem).where(
+                InboxItem.event == "action_overdue", InboxItem.user_id == actors["officer2"].user_id
+            )
+        ).one()
         assert "overdue" in item.title and "Fit a guard" in item.body
 
 
@@ -164,18 +206,38 @@ def test_ladder_is_admin_only_and_validated(db: Database, actors: dict[str, Acto
     with db.transaction() as s, pytest.raises(PermissionDenied):
         escalation.set_ladder(s, actors["manager"], [])
     with db.transaction() as s, pytest.raises(ValidationError) as err:
-        escalation.set_ladder(s, actors["admin"], [
-            {"level": 1, "name": "", "after_minutes": 0, "recipients": [{"kind": "role", "value": "officer"}]}])
+        escalation.set_ladder(
+            s,
+            actors["admin"],
+            [
+                {
+                    "level": 1,
+                    "name": "",
+                    "after_minutes": 0,
+                    "recipients": [{"kind": "role", "value": "officer"}],
+                }
+            ],
+        )
     assert "Give level 1 a name" in str(err.value)
     with db.transaction() as s:
-        result = escalation.set_ladder(s, actors["admin"], [
-            {"level": 1, "name": "Director", "after_minutes": 0, "recipients": [{"kind": "email",
-                                                                                  "value": "dir@example.test"}]}])
+        result = escalation.set_ladder(
+            s,
+            actors["admin"],
+            [
+                {
+                    "level": 1,
+                    "name": "Director",
+                    "after_minutes": 0,
+                    "recipients": [{"kind": "email", "value": "dir@example.test"}],
+                }
+            ],
+        )
     assert [(lv.level, lv.name) for lv in result] == [(1, "Director")]
 
 
-def test_escalate_command(db: Database, db_url: str, refs: dict[str, Any], make_incident: Any,
-                          capsys: pytest.CaptureFixture[str]) -> None:
+def test_escalate_command(
+    db: Database, db_url: str, refs: dict[str, Any], make_incident: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     t0 = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=2)
     iid = critical(make_incident, refs, t0)
     assert main(["escalate", "--db", db_url, "--now", (t0 + 61 * M).isoformat()]) == 0
