@@ -126,7 +126,7 @@ class IncidentTableModel(QAbstractTableModel):
             return
         with self.db.reading() as s:
             more = listing.page(s, self.filter, sort=self.sort_key, descending=self.descending,
-                                offset=len(self.rows), now=self.now)
+                                offset=len(self.rows), limit=listing.PAGE_SIZE, now=self.now)
         if not more:
             self.total = len(self.rows)
             return
