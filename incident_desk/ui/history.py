@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from html import escape
-from typing import Any
 
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSplitter, QTableView, QVBoxLayout, QWidget
@@ -107,6 +106,6 @@ class HistoryPanel(QWidget):
         row = current.data(EVENT_ROLE) if current.isValid() else None
         self.details.setPlainText(details_text(row) if row else "")
 
-    # Forms call these when present; the history only reads.
-    def load(self, *_args: Any) -> None:
+    def reload(self) -> None:
+        """Called by the incident form after every save and workflow step."""
         self.refresh()
