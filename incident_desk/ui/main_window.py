@@ -43,6 +43,7 @@ SCREENS: list[ScreenSpec] = [
 COMMANDS: dict[str, str] = {
     "new_incident": "incident_desk.ui.incident_list:new_incident",
     "open_database": "incident_desk.ui.app:open_database_command",
+    "settings": "incident_desk.ui.settings_dialog:open_settings",
     "backup": "incident_desk.ui.backup_ui:open_backup_dialog",
 }
 
