@@ -49,7 +49,7 @@ COMMANDS: dict[str, str] = {
 
 # Called as function(window) at the end of MainWindow.__init__ (inbox bell, escalation timer…).
 WINDOW_EXTENSIONS: list[str] = ["incident_desk.ui.live_refresh:install", "incident_desk.ui.health:install",
-                                  "incident_desk.ui.signin:install_account_menu"]
+                                  "incident_desk.ui.signin:install_account_menu", "incident_desk.ui.inbox:install"]
 
 
 def _placeholder(title: str, text: str) -> Callable[[MainWindow], QWidget]:
