@@ -32,11 +32,12 @@ class ScreenSpec:
 
 SCREENS: list[ScreenSpec] = [
     ScreenSpec("incidents", "&Incidents", "Ctrl+1", "incident_desk.ui.incident_list:make_screen"),
-    ScreenSpec("dashboard", "&Dashboard", "Ctrl+2", "incident_desk.ui.main_window:placeholder_dashboard"),
+    ScreenSpec("dashboard", "&Dashboard", "Ctrl+2", "incident_desk.ui.dashboard:make_dashboard", "metrics.view"),
     ScreenSpec("signoff", "&Sign-off queue", "Ctrl+3", "incident_desk.ui.signoff_queue:make_screen", "signoff.sign"),
-    ScreenSpec("risk", "&Risk matrices", "Ctrl+4", "incident_desk.ui.main_window:placeholder_risk"),
+    ScreenSpec("risk", "&Risk matrices", "Ctrl+4", "incident_desk.ui.risk_editor:make_screen"),
     ScreenSpec("audit", "&Audit trail", "Ctrl+Shift+A", "incident_desk.ui.audit_view:make_screen", "audit.view"),
     ScreenSpec("users", "&Users", "Ctrl+Shift+U", "incident_desk.ui.users_admin:make_screen", "users.manage"),
+    ScreenSpec("outbox", "&Outbox", "Ctrl+Shift+O", "incident_desk.ui.outbox_view:make_screen", "notify.manage"),
 ]
 
 # Menu commands: key -> "module:function" called as function(window). Absent = not yet available.
