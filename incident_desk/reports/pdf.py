@@ -322,6 +322,7 @@ def data_table(
         style += [("LINEABOVE", (0, -1), (-1, -1), 0.8, MUTED), ("BACKGROUND", (0, -1), (-1, -1), HEAD_BG)]
     table.setStyle(TableStyle(style + list(extra_style)))
     for col in align_right:
+        head[col].style = ParagraphStyle(f"hr{col}", parent=head[col].style, alignment=TA_RIGHT)
         for row in body:
             if isinstance(row[col], Paragraph):
                 row[col].style = ParagraphStyle(f"r{col}", parent=row[col].style, alignment=TA_RIGHT)
