@@ -21,6 +21,8 @@ COMMAND_MODULES = [
     "incident_desk.cli.notify_command",
     "incident_desk.cli.backup_command",
     "incident_desk.cli.verify_command",
+    "incident_desk.cli.report_command",
+    "incident_desk.cli.export_command",
 ]
 
 Handler = Callable[[argparse.Namespace], int | None]

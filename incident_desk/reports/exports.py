@@ -298,3 +298,35 @@ def export_ita(
         },
     )
     return n
+
+
+def save_report(
+    session: Session,
+    actor: Actor,
+    data: bytes,
+    path: str | Path,
+    what: str,
+    *,
+    incident_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> Path:
+    """Write a finished report to ``path`` (atomically) and record it in the audit trail."""
+    path = Path(path)
+    fd, tmp = _atomic_path(path)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    audit.record(
+        session,
+        actor,
+        "export",
+        entity="report",
+        incident_id=incident_id,
+        summary=f"Saved {what} to {path.name}",
+        details={"report": what, "file": str(path), "bytes": len(data), **(details or {})},
+    )
+    return path
