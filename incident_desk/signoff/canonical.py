@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -89,38 +90,97 @@ def _pick(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
     return jsonable(out)
 
 
-def content(session: Session, assessment_id: int, *, as_of: dt.datetime | None = None) -> dict[str, Any]:
-    """The signed content of one assessment revision, as plain JSON values.
+@dataclass
+class Bundle:
+    """The rows one assessment revision's signed content is made from (loaded in bulk)."""
 
-    ``as_of`` (the signature's time) leaves out corrective actions created after it.
-    """
-    a = session.get(Assessment, assessment_id)
-    if a is None:
-        raise LookupError(f"assessment #{assessment_id} does not exist")
-    incident = session.get(Incident, a.incident_id)
-    assert incident is not None
-    hazards = list(
-        session.scalars(
-            select(Hazard).where(Hazard.assessment_id == a.id).order_by(Hazard.position, Hazard.id)
+    incident: Any
+    assessment: Any
+    hazards: list[Any]
+    controls: dict[int, list[Any]]
+    actions: list[Any]  # every action of the revision, with created_at
+
+
+def load_bundles(session: Session, assessment_ids: Iterable[int]) -> dict[int, Bundle]:
+    """Everything needed for the content of many revisions, in five queries (Core rows)."""
+    ids = sorted(set(assessment_ids))
+    if not ids:
+        return {}
+    a_t, i_t, h_t = Assessment.__table__, Incident.__table__, Hazard.__table__
+    c_t, x_t = Control.__table__, CorrectiveAction.__table__
+    assessments = {
+        r.id: r
+        for r in session.execute(select(*[a_t.c[f] for f in ASSESSMENT_FIELDS]).where(a_t.c.id.in_(ids)))
+    }
+    incidents = {
+        r.id: r
+        for r in session.execute(
+            select(*[i_t.c[f] for f in INCIDENT_FIELDS]).where(
+                i_t.c.id.in_({a.incident_id for a in assessments.values()})
+            )
         )
-    )
-    controls: dict[int, list[dict[str, Any]]] = {h.id: [] for h in hazards}
-    if hazards:
-        for c in session.scalars(
-            select(Control).where(Control.hazard_id.in_(list(controls))).order_by(Control.id)
+    }
+    hazards: dict[int, list[Any]] = {i: [] for i in assessments}
+    for r in session.execute(
+        select(*[h_t.c[f] for f in HAZARD_FIELDS], h_t.c.assessment_id)
+        .where(h_t.c.assessment_id.in_(ids))
+        .order_by(h_t.c.position, h_t.c.id)
+    ):
+        hazards[r.assessment_id].append(r)
+    hazard_ids = [h.id for hs in hazards.values() for h in hs]
+    controls: dict[int, list[Any]] = {h: [] for h in hazard_ids}
+    for start in range(0, len(hazard_ids), 5000):
+        for r in session.execute(
+            select(*[c_t.c[f] for f in CONTROL_FIELDS], c_t.c.hazard_id)
+            .where(c_t.c.hazard_id.in_(hazard_ids[start : start + 5000]))
+            .order_by(c_t.c.id)
         ):
-            controls[c.hazard_id].append(_pick(c, CONTROL_FIELDS))
-    action_stmt = select(CorrectiveAction).where(CorrectiveAction.assessment_id == a.id)
-    if as_of is not None:
-        action_stmt = action_stmt.where(CorrectiveAction.created_at <= as_of)
-    actions = [_pick(x, ACTION_FIELDS) for x in session.scalars(action_stmt.order_by(CorrectiveAction.id))]
+            controls[r.hazard_id].append(r)
+    actions: dict[int, list[Any]] = {i: [] for i in assessments}
+    for r in session.execute(
+        select(*[x_t.c[f] for f in ACTION_FIELDS], x_t.c.assessment_id, x_t.c.created_at)
+        .where(x_t.c.assessment_id.in_(ids))
+        .order_by(x_t.c.id)
+    ):
+        actions[r.assessment_id].append(r)
+    return {
+        aid: Bundle(
+            incidents[a.incident_id],
+            a,
+            hazards[aid],
+            {h.id: controls[h.id] for h in hazards[aid]},
+            actions[aid],
+        )
+        for aid, a in assessments.items()
+        if a.incident_id in incidents
+    }
+
+
+def content_of(bundle: Bundle, *, as_of: dt.datetime | None = None) -> dict[str, Any]:
+    """The signed content, as plain JSON values; ``as_of`` leaves out actions created after it."""
+    actions = [x for x in bundle.actions if as_of is None or x.created_at <= as_of]
     return {
         "format": FORMAT,
-        "incident": _pick(incident, INCIDENT_FIELDS),
-        "assessment": _pick(a, ASSESSMENT_FIELDS),
-        "hazards": [{**_pick(h, HAZARD_FIELDS), "controls": controls[h.id]} for h in hazards],
-        "actions": actions,
+        "incident": _pick(bundle.incident, INCIDENT_FIELDS),
+        "assessment": _pick(bundle.assessment, ASSESSMENT_FIELDS),
+        "hazards": [
+            {
+                **_pick(h, HAZARD_FIELDS),
+                "controls": [_pick(c, CONTROL_FIELDS) for c in bundle.controls.get(h.id, [])],
+            }
+            for h in bundle.hazards
+        ],
+        "actions": [_pick(x, ACTION_FIELDS) for x in actions],
     }
+
+
+def content(session: Session, assessment_id: int, *, as_of: dt.datetime | None = None) -> dict[str, Any]:
+    """The signed content of one assessment revision (see ``content_of``)."""
+    session.flush()
+    bundle = load_bundles(session, [assessment_id]).get(assessment_id)
+    if bundle is None:
+        raise LookupError(f"assessment #{assessment_id} does not exist")
+    return content_of(bundle, as_of=as_of)
 
 
 def content_hash(data: dict[str, Any]) -> str:

@@ -88,6 +88,30 @@ def _explained(
     return True
 
 
+class _Checked:
+    """A signature row (plain values) with the content its assessment has now."""
+
+    def __init__(self, row: Any, current: dict[str, Any] | None) -> None:
+        for name in (*canonical.SIGNATURE_FIELDS, "signature_hash"):
+            setattr(self, name, getattr(row, name))
+        self.current = current
+
+
+def _signatures_with_content(session: Session, batch: int) -> Iterator[Any]:
+    """Signatures in id order, a batch at a time, each with its revision's content recomputed."""
+    table = Signature.__table__
+    last = 0
+    while True:
+        rows = session.execute(select(table).where(table.c.id > last).order_by(table.c.id).limit(batch)).all()
+        if not rows:
+            return
+        bundles = canonical.load_bundles(session, {r.assessment_id for r in rows})
+        for r in rows:
+            bundle = bundles.get(r.assessment_id)
+            yield _Checked(r, canonical.content_of(bundle, as_of=r.signed_at) if bundle else None)
+        last = rows[-1].id
+
+
 def verify_signatures(session: Session, *, batch: int = 500) -> Iterator[SignatureProblem]:
     recorded: dict[int, dict[str, Any]] = {}
     for seq, entity_id, details in session.execute(
@@ -105,8 +129,7 @@ def verify_signatures(session: Session, *, batch: int = 500) -> Iterator[Signatu
         ).all()
     )
     seen: set[int] = set()
-    content_cache: dict[tuple[int, Any], dict[str, Any]] = {}
-    for sig in session.scalars(select(Signature).order_by(Signature.id).execution_options(yield_per=batch)):
+    for sig in _signatures_with_content(session, batch):
         seen.add(sig.id)
         ref = refs.get(sig.incident_id, "")
         what = _describe(sig, ref)
@@ -127,16 +150,10 @@ def verify_signatures(session: Session, *, batch: int = 500) -> Iterator[Signatu
                 f"#{audit_row['_seq']} (edited and re-hashed)",
             )
             continue
-        key = (sig.assessment_id, sig.signed_at)
-        current = content_cache.get(key)
+        current = sig.current
         if current is None:
-            try:
-                current = content_cache[key] = canonical.content(
-                    session, sig.assessment_id, as_of=sig.signed_at
-                )
-            except LookupError:
-                yield SignatureProblem(sig.id, ref, f"{what}: the signed assessment was deleted")
-                continue
+            yield SignatureProblem(sig.id, ref, f"{what}: the signed assessment was deleted")
+            continue
         if canonical.content_hash(current) == sig.content_hash:
             continue
         signed = (audit_row or {}).get("content")
