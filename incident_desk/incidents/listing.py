@@ -105,6 +105,16 @@ def _sort_column(key: str) -> tuple[Any, bool]:
     }[key]
 
 
+# The one table a sort key needs besides incidents (None: a column of incidents itself).
+_SORT_JOIN: dict[str, tuple[Any, Any] | None] = {
+    "severity": (SeverityLevel, SeverityLevel.id == Incident.severity_id),
+    "type": (IncidentType, IncidentType.id == Incident.type_id),
+    "site": (Site, Site.id == Incident.site_id),
+    "location": (Location, Location.id == Incident.location_id),
+    "assignee": (_assignee, _assignee.id == Incident.assignee_id),
+}
+
+
 def page(
     session: Session,
     filt: IncidentFilter,
@@ -115,14 +125,30 @@ def page(
     limit: int = PAGE_SIZE,
     now: dt.datetime | None = None,
 ) -> list[ListRow]:
-    """One page of the list, sorted in SQL (ties broken by id so pages never overlap)."""
+    """One page of the list, sorted in SQL (ties broken by id so pages never overlap).
+
+    Two steps: first the page's ids, sorted with at most the one join the sort key needs
+    (so sorting 100,000 rows does not join five tables for each of them), then the page's
+    rows with everything the list shows.
+    """
     if sort not in SORT_KEYS:
         raise ValueError(f"unknown sort key {sort!r}")
     column, inverted = _sort_column(sort)
     down = descending != inverted
     order = [column.desc() if down else column.asc(), Incident.id.desc() if descending else Incident.id.asc()]
-    stmt = filt.apply(_select(), now).order_by(*order).offset(offset).limit(limit)
-    return [ListRow(*row) for row in session.execute(stmt)]
+    if filt.extra:
+        # Extra conditions may name any of the joined tables: keep them all.
+        ids_stmt = _select().with_only_columns(Incident.id)
+    else:
+        ids_stmt = select(Incident.id)
+        join = _SORT_JOIN.get(sort)
+        if join is not None:
+            ids_stmt = ids_stmt.outerjoin(*join)
+    ids = list(session.scalars(filt.apply(ids_stmt, now).order_by(*order).offset(offset).limit(limit)))
+    if not ids:
+        return []
+    rows = {row[0]: ListRow(*row) for row in session.execute(_select().where(Incident.id.in_(ids)))}
+    return [rows[i] for i in ids if i in rows]
 
 
 def count(session: Session, filt: IncidentFilter, now: dt.datetime | None = None) -> int:

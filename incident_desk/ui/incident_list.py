@@ -99,14 +99,17 @@ class IncidentTableModel(QAbstractTableModel):
         self.suspended = False
 
     # -- loading ---------------------------------------------------------------------------
-    def refresh(self, *, keep_loaded: bool = False) -> None:
-        """Re-read from the first row; ``keep_loaded`` re-reads as many rows as are loaded now."""
+    def refresh(self, *, keep_loaded: bool = False, recount: bool = True) -> None:
+        """Re-read from the first row; ``keep_loaded`` re-reads as many rows as are loaded now.
+
+        Sorting passes ``recount=False``: the order changes, the number of matches does not.
+        """
         if self.suspended:
             return
         self.now = utcnow()
         limit = max(listing.PAGE_SIZE, len(self.rows)) if keep_loaded else listing.PAGE_SIZE
         with self.db.reading() as s:
-            total = listing.count(s, self.filter, self.now)
+            total = listing.count(s, self.filter, self.now) if recount else self.total
             rows = listing.page(s, self.filter, sort=self.sort_key, descending=self.descending, limit=limit,
                                 now=self.now)
         self.beginResetModel()
@@ -139,7 +142,7 @@ class IncidentTableModel(QAbstractTableModel):
             return
         self.sort_key = COLUMNS[column][0]
         self.descending = order == Qt.SortOrder.DescendingOrder
-        self.refresh()
+        self.refresh(recount=False)
 
     # -- Qt model API ----------------------------------------------------------------------
     def rowCount(self, parent: Index = QModelIndex()) -> int:
