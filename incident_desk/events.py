@@ -18,6 +18,7 @@ _handlers: dict[str, list[Handler]] = defaultdict(list)
 # Modules that subscribe on import; loaded on the first emit.
 SUBSCRIBER_MODULES: list[str] = [
     "incident_desk.notify.subscribers",
+    "incident_desk.risk.subscribers",
 ]
 _loaded = False
 

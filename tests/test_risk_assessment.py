@@ -230,3 +230,14 @@ def test_information_requests(db: Database, actors: dict[str, Actor], assessing:
         assert answers == ["No, it was in the cupboard.", "Night shift cleaner (phoned)"]
         with pytest.raises(ValidationError, match="Name the person"):
             risk.request_info(s, officer, assessing, "Q?")
+
+
+def test_submitting_through_the_workflow_marks_the_assessment(
+    db: Database, actors: dict[str, Actor], assessing: int
+) -> None:
+    officer = actors["officer"]
+    rated_assessment(db, officer, assessing)
+    with db.transaction() as s:
+        workflow.transition(s, officer, s.get(Incident, assessing), "submit_for_signoff")
+        a = risk.latest_assessment(s, assessing)
+        assert a.status == "submitted" and a.submitted_at is not None

@@ -231,3 +231,11 @@ def test_import_export_round_trip_and_bad_files(db: Database, actors: dict[str, 
         v2 = matrices.import_json(s, manager, changed, new_version=True)
         assert v2.number == 2
         assert json.loads(matrices.export_json(s, v2.matrix_id))["bands"][0]["response"].startswith("Nothing")
+
+
+def test_signoff_role_may_name_a_role_per_signature() -> None:
+    d = five()
+    d["bands"][3]["signoff_role"] = ["manager", "admin"]
+    assert mx.validate(d) == []
+    d["bands"][3]["signoff_role"] = ["manager", "chief"]
+    assert any("who signs off must be one of" in m for m in messages(d))

@@ -30,7 +30,8 @@ bands from the lowest risk to the highest::
          "response_hours": 720,                        # deadline from the report (0 = immediately)
          "accept_role": "officer",                     # lowest role that may accept the risk
          "signoffs_required": 1,                       # signatures needed before work proceeds
-         "signoff_role": "manager"}                    # role whose members sign
+         "signoff_role": "manager"}                    # role whose members sign, or a list
+                                                       # with one role per sign-off
       ]
     }
 
@@ -346,14 +347,24 @@ def validate(definition: Any) -> list[Problem]:
         hours = band.get("response_hours")
         if hours is not None and (not isinstance(hours, int | float) or isinstance(hours, bool) or hours < 0):
             add(Problem(where, f"{what}: the response time must be a number of hours, 0 or more."))
-        for key, label in (("accept_role", "who may accept the risk"), ("signoff_role", "who signs off")):
-            if band.get(key) not in ROLE_VALUES:
-                add(
-                    Problem(
-                        where,
-                        f"{what}: {label} must be one of {', '.join(ROLE_VALUES)} (not {band.get(key)!r}).",
-                    )
+        if band.get("accept_role") not in ROLE_VALUES:
+            add(
+                Problem(
+                    where,
+                    f"{what}: who may accept the risk must be one of {', '.join(ROLE_VALUES)} "
+                    f"(not {band.get('accept_role')!r}).",
                 )
+            )
+        signoff_role = band.get("signoff_role")
+        roles = signoff_role if isinstance(signoff_role, list) and signoff_role else [signoff_role]
+        if any(r not in ROLE_VALUES for r in roles):
+            add(
+                Problem(
+                    where,
+                    f"{what}: who signs off must be one of {', '.join(ROLE_VALUES)}, or a list of "
+                    f"them, one per sign-off (not {signoff_role!r}).",
+                )
+            )
         required = band.get("signoffs_required", 1)
         if not _is_int(required) or not 1 <= required <= MAX_SIGNOFFS:
             add(Problem(where, f"{what}: the number of sign-offs must be between 1 and {MAX_SIGNOFFS}."))
