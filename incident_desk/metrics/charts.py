@@ -25,7 +25,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from incident_desk.db.base import utcnow
-from incident_desk.incidents.models import Incident
 from incident_desk.incidents.query import IncidentFilter
 from incident_desk.metrics import counts, risk, timing
 from incident_desk.metrics.grouping import Grouping
@@ -207,7 +206,7 @@ def _currency(session: Session) -> str:
     return org.currency if org else ""
 
 
-def _money_short(value: float) -> str:
+def money_short(value: float) -> str:
     for limit, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
         if abs(value) >= limit:
             return f"{value / limit:.1f}{suffix}".replace(".0", "")
@@ -496,7 +495,7 @@ def figure_cost_pareto(
     ax2.set_ylabel("Cumulative share of total cost", color=palette.muted, fontsize=LABEL_SIZE)
     labels = [_short((c.slice.label if c.slice else "").split(" (")[0], 18) for c in shown]
     ax.set_xticks(xs, labels, rotation=35, ha="right", rotation_mode="anchor")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: _money_short(v)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: money_short(v)))
     ax.set_ylabel(f"Cost ({currency})" if currency else "Cost")
     more = f" · top {top} of {len(rows)}" if len(rows) > top else ""
     set_title(ax, palette, title, f"total {currency} {grand:,.0f}{more}")
@@ -669,12 +668,18 @@ def figure_by_location(
 ) -> Figure:
     fig = new_figure(palette, figsize)
     title = "Incidents by location"
-    rows = sorted(counts.counts_by(session, filt, Grouping.LOCATION), key=lambda g: (-g.count, g.slice.sort))
+    # The same grouped query as the cost Pareto by location (cached on the session).
+    rows = sorted(
+        (c for c in counts.cost(session, filt, Grouping.LOCATION) if c.slice is not None),
+        key=lambda c: (-c.count, c.slice.sort if c.slice else 0),
+    )
     if not rows:
         return _empty(fig, palette, title)
     shown = rows[:top]
     more = f"top {top} of {len(rows)} locations" if len(rows) > top else f"{len(rows)} locations"
-    return _ranked_bars(fig, palette, title, more, [(g.slice.label, g.count, g) for g in shown], "Incidents")
+    return _ranked_bars(
+        fig, palette, title, more, [(c.slice.label, c.count, c) for c in shown if c.slice], "Incidents"
+    )
 
 
 def figure_by_customer(
@@ -737,7 +742,6 @@ __all__ = [
     "LIGHT",
     "PALETTES",
     "DrillTarget",
-    "Incident",
     "Palette",
     "drill_targets",
     "figure_by_customer",

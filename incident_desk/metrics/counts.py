@@ -18,6 +18,7 @@ from incident_desk.incidents.query import IncidentFilter
 from incident_desk.incidents.workflow import OPEN_STATUSES, STAGE_OF, Stage, Status
 from incident_desk.metrics.grouping import Grouping, Slice, drill_filter, group_column, make_slices
 from incident_desk.metrics.sql import as_timestamp, duration_seconds, next_period, period_key_start, to_date
+from incident_desk.metrics.summary import cache_key, cached, current_time, severity_summary
 from incident_desk.risk.models import CorrectiveAction
 
 CENT = Decimal("0.01")
@@ -42,6 +43,12 @@ class GroupCount:
 
 def counts_by(session: Session, filt: IncidentFilter, grouping: Grouping | str) -> list[GroupCount]:
     """Incident counts per group, in the group's natural order (time, rank, name)."""
+    return cached(
+        session, cache_key("counts_by", filt, str(grouping)), lambda: _counts_by(session, filt, grouping)
+    )
+
+
+def _counts_by(session: Session, filt: IncidentFilter, grouping: Grouping | str) -> list[GroupCount]:
     group = group_column(grouping)
     rows = session.execute(select(group, func.count()).where(*filt.conditions()).group_by(group)).all()
     slices = make_slices(session, filt, grouping, [r[0] for r in rows])
@@ -207,13 +214,24 @@ class Cost:
 
 def cost(session: Session, filt: IncidentFilter, grouping: Grouping | str | None = None) -> list[Cost]:
     """Direct, indirect and total cost, overall or per group; groups sorted by total, largest first."""
-    group = group_column(grouping) if grouping is not None else None
+    if grouping is None:
+        rows = severity_summary(session, filt, current_time(session)).values()
+        return [
+            Cost(
+                None,
+                sum(r.count for r in rows),
+                sum((r.direct for r in rows), Decimal("0")),
+                sum((r.indirect for r in rows), Decimal("0")),
+            )
+        ]
+    group = group_column(grouping)
     cols = [func.count(), func.sum(Incident.direct_cost), func.sum(Incident.indirect_cost)]
-    stmt = select(*([group] if group is not None else []), *cols).where(*filt.conditions())
-    if group is None:
-        n, d, i = session.execute(stmt).one()
-        return [Cost(None, int(n), money(d), money(i))]
-    rows = session.execute(stmt.group_by(group)).all()
+    stmt = select(group, *cols).where(*filt.conditions())
+    rows = cached(
+        session,
+        cache_key("cost", filt, str(grouping)),
+        lambda: [tuple(r) for r in session.execute(stmt.group_by(group)).all()],
+    )
     slices = make_slices(session, filt, grouping, [r[0] for r in rows])  # type: ignore[arg-type]
     out = [Cost(slices[k], int(n), money(d), money(i)) for k, n, d, i in rows]
     out.sort(key=lambda c: (-c.total, c.slice.sort if c.slice else 0))
@@ -235,14 +253,16 @@ def satisfaction(
     session: Session, filt: IncidentFilter, grouping: Grouping | str | None = None
 ) -> list[Satisfaction]:
     """Mean satisfaction score and response count, over incidents that affected a customer."""
-    group = group_column(grouping) if grouping is not None else None
+    if grouping is None:
+        rows = severity_summary(session, filt, current_time(session)).values()
+        n = sum(r.responses for r in rows)
+        mean = sum(r.score_sum for r in rows) / n if n else None
+        return [Satisfaction(None, n, mean, sum(r.with_customer for r in rows))]
+    group = group_column(grouping)
     cols = [func.count(Incident.satisfaction), func.avg(Incident.satisfaction), func.count()]
     stmt = select(*([group] if group is not None else []), *cols).where(
         *filt.conditions(), Incident.customer_id.is_not(None)
     )
-    if group is None:
-        n, mean, total = session.execute(stmt).one()
-        return [Satisfaction(None, int(n), float(mean) if mean is not None else None, int(total))]
     rows = session.execute(stmt.group_by(group)).all()
     base = filt.with_(extra=(*filt.extra, Incident.customer_id.is_not(None)))
     slices = make_slices(session, base, grouping, [r[0] for r in rows])  # type: ignore[arg-type]

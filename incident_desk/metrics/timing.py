@@ -13,16 +13,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Integer, and_, case, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
-from incident_desk.db.base import utcnow
 from incident_desk.incidents.models import Incident
 from incident_desk.incidents.query import IncidentFilter
 from incident_desk.incidents.workflow import Status
 from incident_desk.metrics.grouping import Grouping, Slice, group_column, make_slices
 from incident_desk.metrics.sql import as_timestamp, duration_seconds, percentiles
+from incident_desk.metrics.summary import current_time, severity_summary
 from incident_desk.org.models import SlaTarget
 
 
@@ -118,14 +118,23 @@ def time_to(
     seconds = stage_seconds(stage)
     conds = [*filt.conditions(), stage.stamp.is_not(None)]
     group = group_column(grouping) if grouping is not None else None
-    cols = [func.count(), func.avg(seconds)]
-    stmt = select(*([group] if group is not None else []), *cols).where(*conds)
-    if group is not None:
-        stmt = stmt.group_by(group)
-    rows = session.execute(stmt).all()
+    if grouping is None or Grouping(grouping) is Grouping.SEVERITY:
+        # Counts and sums come from the shared one-pass severity summary.
+        summ = severity_summary(session, filt, current_time(session))
+        rows = [
+            (sid, r.reached[stage.value], r.seconds[stage.value] / r.reached[stage.value])
+            for sid, r in summ.items()
+            if r.reached[stage.value]
+        ]
+        if group is None:
+            n = sum(c for _k, c, _m in rows)
+            rows = [(None, n, sum(c * m for _k, c, m in rows) / n if n else None)]
+    else:
+        stmt = select(group, func.count(), func.avg(seconds)).where(*conds).group_by(group)
+        rows = [tuple(r) for r in session.execute(stmt).all()]
     pct = percentiles(session, seconds, conds, group) if with_percentiles else {}
     if group is None:
-        count, mean = rows[0] if rows else (0, None)
+        _k, count, mean = rows[0]
         p = pct.get(None, {})
         return [DurationStats(None, int(count or 0), _h(mean), _h(p.get(0.5)), _h(p.get(0.9)))]
     grouping = Grouping(grouping)  # type: ignore[arg-type]
@@ -226,20 +235,27 @@ def sla_compliance(
 ) -> list[Compliance]:
     """Met / missed / pending counts per group (or overall) for incidents whose severity has a target."""
     stage = Stage(stage)
-    now = now or utcnow()
-    states = sla_states(stage, stage.target_column, now)
-    counts = [func.sum(case((states[k], 1), else_=0)).label(k) for k in ("met", "missed", "pending")]
+    now = current_time(session, now)
     group = group_column(grouping) if grouping is not None else None
-    stmt = (
-        select(*([group] if group is not None else []), *counts)
-        .join(SlaTarget, and_(SlaTarget.severity_id == Incident.severity_id, SlaTarget.band.is_(None)))
-        .where(*filt.conditions(now))
-    )
-    if group is not None:
-        stmt = stmt.group_by(group)
-    rows = session.execute(stmt).all()
+    if grouping is None or Grouping(grouping) is Grouping.SEVERITY:
+        summ = severity_summary(session, filt, now)
+        rows = [
+            (sid, r.met[stage.value], r.missed[stage.value], r.pending[stage.value])
+            for sid, r in summ.items()
+            if r.target_minutes[stage.value] is not None
+        ]
+    else:
+        states = sla_states(stage, stage.target_column, now)
+        counts = [func.sum(case((states[k], 1), else_=0)).label(k) for k in ("met", "missed", "pending")]
+        stmt = (
+            select(group, *counts)
+            .join(SlaTarget, and_(SlaTarget.severity_id == Incident.severity_id, SlaTarget.band.is_(None)))
+            .where(*filt.conditions(now))
+            .group_by(group)
+        )
+        rows = [tuple(r) for r in session.execute(stmt).all()]
     if group is None:
-        met, missed, pending = rows[0] if rows else (0, 0, 0)
+        met, missed, pending = (sum(int(r[i] or 0) for r in rows) for i in (1, 2, 3))
         return [_compliance(None, filt, stage, now, met, missed, pending, None)]
     grouping = Grouping(grouping)  # type: ignore[arg-type]
     slices = make_slices(session, filt, grouping, [r[0] for r in rows])
@@ -281,7 +297,3 @@ def _compliance(
         state_filter(filt, stage, "missed", now),
         state_filter(filt, stage, "pending", now),
     )
-
-
-def cast_int(value: Any) -> ColumnElement[int]:
-    return func.cast(value, Integer)

@@ -1,0 +1,142 @@
+"""One pass over the filtered incidents for the per-severity figures most screens need at once.
+
+Counts, stage-time sums, SLA outcomes for every stage, cost and satisfaction come back from a
+single GROUP BY severity query; the overall figures are sums over those few rows. Results are
+cached on the session (per filter and ``now``), so the KPI tiles, the MTTR chart and the SLA
+chart share one query instead of a dozen.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from incident_desk.db.base import utcnow
+from incident_desk.incidents.models import Incident
+from incident_desk.incidents.query import IncidentFilter
+from incident_desk.incidents.workflow import OPEN_STATUSES
+from incident_desk.org.models import SlaTarget
+
+STAGE_NAMES = ("acknowledge", "assess", "signoff", "resolve")
+
+
+@dataclass
+class SeverityRow:
+    severity_id: int
+    count: int = 0
+    open: int = 0
+    reached: dict[str, int] = field(default_factory=dict)  # stage -> incidents that reached it
+    seconds: dict[str, float] = field(default_factory=dict)  # stage -> summed seconds to reach it
+    met: dict[str, int] = field(default_factory=dict)
+    missed: dict[str, int] = field(default_factory=dict)
+    pending: dict[str, int] = field(default_factory=dict)
+    open_missed_resolve: int = 0
+    target_minutes: dict[str, int | None] = field(default_factory=dict)
+    direct: Decimal = Decimal("0")
+    indirect: Decimal = Decimal("0")
+    with_customer: int = 0
+    responses: int = 0
+    score_sum: float = 0.0
+
+
+def _cache(session: Session) -> dict[Any, Any]:
+    return session.info.setdefault("incident_desk.metrics.cache", {})
+
+
+def cache_key(name: str, filt: IncidentFilter, *args: Any) -> tuple[Any, ...]:
+    # ``extra`` conditions are not part of the filter's equality: key them by identity.
+    return (name, filt, tuple(id(e) for e in filt.extra), *args)
+
+
+def cached(session: Session, key: tuple[Any, ...], compute: Any) -> Any:
+    cache = _cache(session)
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def clear_cache(session: Session) -> None:
+    session.info.pop("incident_desk.metrics.cache", None)
+
+
+def pin_now(session: Session, now: dt.datetime) -> None:
+    """Make every metric computed in this session use the same ``now`` (and so share cached queries)."""
+    session.info["incident_desk.metrics.now"] = now
+
+
+def current_time(session: Session, now: dt.datetime | None = None) -> dt.datetime:
+    if now is not None:
+        return now
+    pinned = session.info.get("incident_desk.metrics.now")
+    return pinned if pinned is not None else utcnow()
+
+
+def severity_summary(session: Session, filt: IncidentFilter, now: dt.datetime) -> dict[int, SeverityRow]:
+    """severity id -> aggregates for the incidents matching ``filt`` (one query, cached)."""
+    return cached(session, cache_key("severity_summary", filt, now), lambda: _compute(session, filt, now))
+
+
+def _compute(session: Session, filt: IncidentFilter, now: dt.datetime) -> dict[int, SeverityRow]:
+    from incident_desk.metrics.timing import Stage, sla_states, stage_seconds
+
+    one = lambda cond: func.sum(case((cond, 1), else_=0))  # noqa: E731
+    open_values = [s.value for s in OPEN_STATUSES]
+    cols: list[Any] = [Incident.severity_id, func.count(), one(Incident.status.in_(open_values))]
+    for name in STAGE_NAMES:
+        stage = Stage(name)
+        states = sla_states(stage, stage.target_column, now)
+        cols += [
+            func.count(stage.stamp),
+            func.sum(stage_seconds(stage)),
+            one(states["met"]),
+            one(states["missed"]),
+            one(states["pending"]),
+            func.max(stage.target_column),
+        ]
+    resolve_missed = sla_states(Stage.RESOLVE, SlaTarget.resolve_minutes, now)["missed"]
+    cols += [
+        one(and_(resolve_missed, Incident.status.in_(open_values))),
+        func.sum(Incident.direct_cost),
+        func.sum(Incident.indirect_cost),
+        func.count(Incident.customer_id),
+        func.sum(
+            case(
+                (Incident.customer_id.is_not(None), case((Incident.satisfaction.is_not(None), 1), else_=0)),
+                else_=0,
+            )
+        ),
+        func.sum(case((Incident.customer_id.is_not(None), Incident.satisfaction), else_=None)),
+    ]
+    stmt = (
+        select(*cols)
+        .outerjoin(SlaTarget, and_(SlaTarget.severity_id == Incident.severity_id, SlaTarget.band.is_(None)))
+        .where(*filt.conditions(now))
+        .group_by(Incident.severity_id)
+    )
+    out: dict[int, SeverityRow] = {}
+    for row in session.execute(stmt):
+        r = SeverityRow(int(row[0]), int(row[1]), int(row[2] or 0))
+        i = 3
+        for name in STAGE_NAMES:
+            reached, secs, met, missed, pending, target = row[i : i + 6]
+            r.reached[name] = int(reached or 0)
+            r.seconds[name] = float(secs or 0)
+            r.met[name], r.missed[name], r.pending[name] = int(met or 0), int(missed or 0), int(pending or 0)
+            r.target_minutes[name] = int(target) if target is not None else None
+            i += 6
+        open_missed, direct, indirect, with_customer, responses, score_sum = row[i : i + 6]
+        r.open_missed_resolve = int(open_missed or 0)
+        r.direct = Decimal(str(direct or 0)).quantize(Decimal("0.01"))
+        r.indirect = Decimal(str(indirect or 0)).quantize(Decimal("0.01"))
+        r.with_customer, r.responses, r.score_sum = (
+            int(with_customer or 0),
+            int(responses or 0),
+            float(score_sum or 0),
+        )
+        out[r.severity_id] = r
+    return out
