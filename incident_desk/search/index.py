@@ -4,7 +4,8 @@ Row triggers (migration 0003_search) index every ordinary save. Bulk writers on 
 ``pause`` before inserting many new incidents and ``resume`` afterwards, which indexes the new
 rows in one pass: about ten times faster than firing the triggers row by row. Only *new*
 incidents may be written while paused; ``resume(rebuild_all=True)`` re-reads everything.
-PostgreSQL's statement-level triggers already work per batch, so there both are no-ops.
+The same holds on PostgreSQL, whose statement triggers would otherwise run once per row of a
+driver-level executemany.
 """
 
 from __future__ import annotations
@@ -25,21 +26,23 @@ def _sqlite(session: Session) -> bool:
 def pause(session: Session) -> int:
     """Pause the triggers in this transaction; returns the highest incident id before the bulk write."""
     last = session.execute(text("SELECT coalesce(max(id), 0) FROM incidents")).scalar_one()
-    if _sqlite(session) and session.execute(select(Counter.name).where(Counter.name == PAUSED)).first() is None:
+    if session.execute(select(Counter.name).where(Counter.name == PAUSED)).first() is None:
         session.execute(insert(Counter).values(name=PAUSED, value=last, text=""))
     return int(last)
 
 
 def resume(session: Session, after_id: int, *, rebuild_all: bool = False) -> None:
     """Index incidents with id > ``after_id`` (written while paused) and switch the triggers back on."""
-    if not _sqlite(session):
-        return
     session.execute(delete(Counter).where(Counter.name == PAUSED))
     if rebuild_all:
         rebuild(session)
-        return
-    session.execute(text(f"INSERT INTO incident_search(rowid, {COLUMNS}) "
-                         f"SELECT id, {COLUMNS} FROM incident_search_source WHERE id > :after"), {"after": after_id})
+    elif _sqlite(session):
+        session.execute(text(f"INSERT INTO incident_search(rowid, {COLUMNS}) "
+                             f"SELECT id, {COLUMNS} FROM incident_search_source WHERE id > :after"),
+                        {"after": after_id})
+    else:
+        session.execute(text("SELECT incident_search_refresh(ARRAY(SELECT id FROM incidents WHERE id > :after))"),
+                        {"after": after_id})
 
 
 def rebuild(session: Session) -> None:

@@ -4,7 +4,8 @@ SQLite: an FTS5 table whose content is a view over incidents, people, comments, 
 sites and customers (external content: the text is not stored twice). BEFORE triggers remove
 a document with the values it was indexed with, AFTER triggers add the new one, so every write
 (form, import, bulk demo insert) is indexed. PostgreSQL: a ``tsvector`` per incident with a GIN
-index, refreshed by statement-level triggers (one refresh per statement, not per row).
+index, refreshed by statement-level triggers (one refresh per statement, not per row). On both,
+bulk writers may pause the triggers and index their new rows in one pass afterwards.
 
 Revision ID: 0003_search
 Revises: 0002_risk_signoff_alerts
@@ -131,6 +132,8 @@ PG_STATEMENT_TRIGGERS = [
     ("incident_search_comments_del", "comments", "DELETE", "OLD TABLE AS before",
      "SELECT incident_id FROM before"),
 ]
+# As on SQLite, bulk writers pause the triggers and index their new rows afterwards.
+PG_PAUSED = "IF EXISTS (SELECT 1 FROM counters WHERE name = 'search:paused') THEN RETURN NULL; END IF; "
 PG_NAME_TRIGGERS = [("locations", "location_id"), ("sites", "site_id"), ("customers", "customer_id")]
 
 
@@ -149,7 +152,7 @@ def _upgrade_postgresql() -> None:
     op.execute("CREATE INDEX ix_incident_search_document ON incident_search USING gin (document)")
     op.execute(PG_DOCUMENT)
     for name, table, event, transition, ids in PG_STATEMENT_TRIGGERS:
-        op.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        op.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {PG_PAUSED}"
                    f"PERFORM incident_search_refresh(ARRAY(SELECT DISTINCT x FROM ({ids}) AS t(x))); "
                    "RETURN NULL; END $$")
         op.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {transition} "

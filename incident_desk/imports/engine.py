@@ -1,0 +1,586 @@
+"""Checking and importing rows: validation before any write, then bulk inserts in one transaction.
+
+``check`` turns a table and a mapping into prepared rows and a list of problems (by row number
+and column, in plain words) without writing anything. ``run_import`` writes: new incidents with
+references, local date parts, a closed (or reported) status and its history row, the injured
+person, one audit event per incident and one for the run, and an ``ImportRun`` record. Rows
+already imported from the same source (same external ID) are updated when they changed and
+otherwise left alone, so importing a file twice never duplicates anything.
+
+The whole run is ONE transaction: a failure or Cancel rolls everything back, including batches
+already written, so the database is exactly as before. (SQLite and PostgreSQL both handle a
+transaction of a million rows; batches exist for progress and memory, not for commits.)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+import zoneinfo
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy.orm import Session
+
+from incident_desk import search
+from incident_desk.actor import Actor
+from incident_desk.audit.chain import PendingEvent, append_many
+from incident_desk.db.base import utcnow
+from incident_desk.db.database import Database
+from incident_desk.errors import IncidentDeskError
+from incident_desk.imports.bulk import bulk_insert
+from incident_desk.imports.mapping import (
+    PERSON_TARGETS,
+    TARGET,
+    Mapping,
+    MappingError,
+    compile_rule,
+    mapping_problems,
+)
+from incident_desk.imports.models import ImportRun
+from incident_desk.imports.parsing import cut, parse_date, parse_int, parse_time
+from incident_desk.imports.readers import Table, read_table
+from incident_desk.incidents import references
+from incident_desk.incidents.models import Incident, Person, StatusChange
+from incident_desk.incidents.service import TREATMENT
+from incident_desk.incidents.validation import CLOCK_SKEW
+from incident_desk.org.models import Customer, IncidentType, Location, Organisation, SeverityLevel, Site
+from incident_desk.progress import NO_PROGRESS, Progress
+from incident_desk.users.roles import require
+
+BATCH = 5000
+NOON = dt.time(12, 0)
+COMPARED = ("title", "description", "immediate_actions", "type_id", "severity_id", "occurred_at", "reported_at",
+            "site_id", "location_id", "customer_id", "reporter_name")
+
+
+@dataclass(frozen=True)
+class Problem:
+    row: int  # spreadsheet row number (the header is row 1); 0 for the mapping as a whole
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"Row {self.row}" if self.row else "Mapping"
+        return f"{where}, {self.column}: {self.message}" if self.column else f"{where}: {self.message}"
+
+
+class ImportProblems(IncidentDeskError):
+    """Rows have problems and the user has not chosen to skip them: nothing was written."""
+
+    def __init__(self, problems: list[Problem], bad_rows: int, total: int) -> None:
+        self.problems = problems
+        self.bad_rows = bad_rows
+        first = str(problems[0]) if problems else ""
+        if problems and problems[0].row == 0:
+            message = f"The mapping does not fit the file: {first}"
+        else:
+            message = (f"{bad_rows:,} of {total:,} rows have problems (first: {first}). Nothing was imported. "
+                       "Fix the mapping or the file, or import with --skip-bad-rows to leave those rows out.")
+        super().__init__(message)
+
+
+@dataclass
+class ImportOptions:
+    encoding: str | None = None
+    delimiter: str | None = None
+    sheet: str | None = None
+    skip_bad_rows: bool = False
+    dry_run: bool = False
+    update_existing: bool = True
+    source: str | None = None  # defaults to the file's name
+    batch_size: int = BATCH
+
+
+@dataclass
+class Prepared:
+    rows: list[dict[str, Any]]
+    problems: list[Problem]
+    bad_rows: set[int]
+    total: int
+    new_names: dict[str, set[str]] = field(default_factory=dict)  # lookup -> names to create
+
+
+@dataclass
+class ImportResult:
+    source: str
+    total_rows: int
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0  # bad rows left out
+    problems: list[Problem] = field(default_factory=list)
+    run_id: int | None = None
+    seconds: float = 0.0
+    dry_run: bool = False
+    created_names: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.total_rows / self.seconds if self.seconds > 0 else 0.0
+
+    def summary(self) -> str:
+        verb = "Would import" if self.dry_run else "Imported"
+        parts = [f"{self.created:,} new", f"{self.updated:,} updated", f"{self.unchanged:,} unchanged"]
+        if self.skipped:
+            parts.append(f"{self.skipped:,} rows with problems skipped")
+        return (f"{verb} {self.total_rows:,} rows from {self.source}: {', '.join(parts)} "
+                f"({self.seconds:.1f} s, {self.rows_per_second:,.0f} rows/s).")
+
+
+# -- lookups --------------------------------------------------------------------------------
+class Lookups:
+    """Reference data by lower-cased name (and code), loaded once per run."""
+
+    def __init__(self, session: Session) -> None:
+        self.severity = {n.lower(): i for i, n in session.execute(select(SeverityLevel.id, SeverityLevel.name))}
+        self.severity_names = list(session.scalars(select(SeverityLevel.name).order_by(SeverityLevel.rank)))
+        self.type: dict[str, int] = {}
+        for i, code, name in session.execute(select(IncidentType.id, IncidentType.code, IncidentType.name)):
+            self.type[name.lower()] = i
+            self.type[code.lower()] = i
+            self.type[code.lower().replace("_", " ")] = i
+        self.type_names = list(session.scalars(select(IncidentType.name).order_by(IncidentType.name)))
+        self.site: dict[str, int] = {}
+        for i, name, code in session.execute(select(Site.id, Site.name, Site.code)):
+            self.site[name.lower()] = i
+            if code:
+                self.site.setdefault(code.lower(), i)
+        self.location: dict[tuple[int | None, str], int] = {}
+        for i, site_id, name in session.execute(select(Location.id, Location.site_id, Location.name)):
+            self.location[(site_id, name.lower())] = i
+            key = (None, name.lower())
+            # Without a site, a location name counts only when it is unique.
+            self.location[key] = -1 if key in self.location else i
+        self.customer = {n.lower(): i for i, n in session.execute(select(Customer.id, Customer.name))}
+        self.treatment = {k: k for k in TREATMENT}
+        self.treatment.update({label.lower(): k for k, label in TREATMENT.items()})
+        self.treatment.update({"hospitalized": "hospitalised", "death": "fatality", "fatal": "fatality"})
+
+
+def _org(session: Session) -> Organisation:
+    org = session.get(Organisation, 1)
+    if org is None:
+        raise IncidentDeskError("The database has no organisation settings; run `incident-desk init`.")
+    return org
+
+
+def _row_key(row: Sequence[str]) -> str:
+    """An external ID for files without an ID column: the same row gives the same key."""
+    return "row:" + hashlib.sha1("\x1f".join(c.strip() for c in row).encode()).hexdigest()[:32]
+
+
+# -- checking -------------------------------------------------------------------------------
+def check(session: Session, table: Table, mapping: Mapping, *, now: dt.datetime | None = None) -> Prepared:
+    """Parse and validate every row; writes nothing."""
+    problems = [Problem(0, "", p) for p in mapping_problems(mapping, table.headers)]
+    if problems:
+        return Prepared([], problems, set(), len(table.rows))
+    org = _org(session)
+    tz = _zone(org.timezone)
+    now = now or utcnow()
+    lookups = Lookups(session)
+    compiled: dict[str, Callable[[Sequence[str]], str]] = {}
+    labels: dict[str, str] = {}
+    for name, rule in mapping.rules.items():
+        if not rule.empty:
+            try:
+                compiled[name] = compile_rule(rule, table.headers)
+            except MappingError as exc:  # pragma: no cover - mapping_problems caught it
+                return Prepared([], [Problem(0, TARGET[name].label, str(exc))], set(), len(table.rows))
+            labels[name] = rule.source_label()
+    truncate = {name for name, rule in mapping.rules.items() if rule.truncate}
+    date_formats = {name: mapping.rule(name).date_format for name in ("occurred", "reported")}
+    creatable = set(mapping.create_missing)
+    has_person = any(t in compiled for t in PERSON_TARGETS)
+    text_targets = [t for t in ("title", "description", "immediate_actions", "reporter_name", "person_name",
+                                "job_title", "body_part", "nature_of_injury") if t in compiled]
+    seen_ids: dict[str, int] = {}
+    local_cache: dict[tuple[Any, Any], tuple[dt.datetime, dt.date, int, int]] = {}
+    new_names: dict[str, set[str]] = {"site": set(), "location": set(), "customer": set()}
+    out: list[dict[str, Any]] = []
+    bad: set[int] = set()
+
+    for index, row in enumerate(table.rows):
+        number = index + 2
+        v = {name: fn(row) for name, fn in compiled.items()}
+        row_problems: list[Problem] = []
+
+        def problem(target: str, message: str, _n: int = number, _p: list[Problem] = row_problems) -> None:
+            _p.append(Problem(_n, labels.get(target, TARGET[target].label), message))
+
+        rec: dict[str, Any] = {"row": number}
+        ext = v.get("external_id")
+        if "external_id" in compiled:
+            if not ext:
+                problem("external_id", "the ID is empty (required to recognise the row on a later import)")
+        else:
+            ext = _row_key(row)
+        if ext:
+            if len(ext) > 100:
+                problem("external_id", f"the ID is {len(ext)} characters long; the most is 100")
+            elif ext in seen_ids:
+                problem("external_id", f"the ID {ext!r} appears again (first in row {seen_ids[ext]})")
+            else:
+                seen_ids[ext] = number
+        rec["external_id"] = ext
+
+        for name in text_targets:
+            value = v[name]
+            limit = TARGET[name].max_length
+            if limit and len(value) > limit:
+                if name in truncate:
+                    value = cut(value, limit)
+                else:
+                    problem(name, f"the text is {len(value):,} characters long; the most is {limit}")
+            rec[name] = value
+        if not rec.get("title"):
+            problem("title", "the title is empty (required)")
+
+        occurred = v.get("occurred", "")
+        parsed = parse_date(occurred, date_formats["occurred"]) if occurred else None
+        if not occurred:
+            problem("occurred", "the date is empty (required)")
+        elif parsed is None:
+            problem("occurred", f"“{occurred}” is not a date"
+                                + (f" in the format {date_formats['occurred']}" if date_formats["occurred"] else ""))
+        clock = None
+        if v.get("occurred_time"):
+            clock = parse_time(v["occurred_time"])
+            if clock is None:
+                problem("occurred_time", f"“{v['occurred_time']}” is not a time of day")
+        reported_text = v.get("reported", "")
+        reported = parse_date(reported_text, date_formats["reported"]) if reported_text else None
+        if reported_text and reported is None:
+            problem("reported", f"“{reported_text}” is not a date")
+        if parsed is not None:
+            key = (parsed, clock)
+            parts = local_cache.get(key)
+            if parts is None:
+                parts = local_cache[key] = _local(parsed, clock, tz)
+            rec["occurred_at"], rec["occurred_date"], rec["occurred_hour"], rec["occurred_weekday"] = parts
+            if parts[0] > now + CLOCK_SKEW:
+                problem("occurred", f"the date {occurred} is in the future")
+            rec["reported_at"] = parts[0]
+            if reported is not None:
+                rep = local_cache.get((reported, None))
+                if rep is None:
+                    rep = local_cache[(reported, None)] = _local(reported, None, tz)
+                if rep[0] >= parts[0]:
+                    rec["reported_at"] = rep[0]
+                elif isinstance(reported, dt.datetime) or rep[1] < parts[1]:
+                    problem("reported", "the reported date is before the occurred date")
+                # A reported date without a time on the day of occurrence: reported when it occurred.
+
+        for name, table_ in (("type", lookups.type), ("severity", lookups.severity)):
+            value = v.get(name, "")
+            if not value:
+                problem(name, f"the {TARGET[name].label.lower()} is empty (required)")
+                continue
+            found = table_.get(value.lower())
+            if found is None:
+                known = lookups.severity_names if name == "severity" else lookups.type_names
+                problem(name, f"unknown {TARGET[name].label.lower()} “{value}” (known: {', '.join(known)})")
+            rec[f"{name}_id"] = found
+
+        site_id: Any = None
+        if v.get("site"):
+            site_id = lookups.site.get(v["site"].lower())
+            if site_id is None:
+                if "site" in creatable and len(v["site"]) <= 100:
+                    site_id = ("new", v["site"])
+                    new_names["site"].add(v["site"])
+                else:
+                    problem("site", f"unknown site “{v['site']}”")
+        rec["site_id"] = site_id
+        rec["location_id"] = None
+        if v.get("location"):
+            loc = v["location"]
+            sid = site_id if isinstance(site_id, int) else None
+            found = lookups.location.get((sid, loc.lower())) if site_id is None or sid is not None else None
+            if found == -1:
+                problem("location", f"“{loc}” is a location at several sites; map the site as well")
+            elif found is not None:
+                rec["location_id"] = found
+            elif "location" in creatable and site_id is not None and len(loc) <= 100:
+                rec["location_id"] = ("new", site_id, loc)
+                new_names["location"].add(loc)
+            else:
+                problem("location", f"unknown location “{loc}”" + ("" if site_id else " (no site given)"))
+        rec["customer_id"] = None
+        if v.get("customer"):
+            name = v["customer"]
+            if len(name) > 200:
+                name = cut(name, 200) if "customer" in truncate else name
+            found = lookups.customer.get(name.lower())
+            if found is not None:
+                rec["customer_id"] = found
+            elif "customer" in creatable and len(name) <= 200:
+                rec["customer_id"] = ("new", name)
+                new_names["customer"].add(name)
+            else:
+                problem("customer", f"unknown customer “{name}”")
+
+        if has_person:
+            treatment = "none"
+            if v.get("treatment"):
+                treatment = lookups.treatment.get(v["treatment"].lower())
+                if treatment is None:
+                    problem("treatment", f"unknown treatment “{v['treatment']}” "
+                                         f"(known: {', '.join(TREATMENT.values())})")
+                    treatment = "none"
+            days = parse_int(v.get("days_away", ""))
+            if days is None:
+                problem("days_away", f"“{v['days_away']}” is not a number of days")
+            rec["person"] = {"name": rec.get("person_name") or "Unknown", "job_title": rec.get("job_title", ""),
+                             "body_part": rec.get("body_part", ""),
+                             "nature_of_injury": rec.get("nature_of_injury", ""),
+                             "treatment": treatment, "days_away": days or 0}
+        if row_problems:
+            problems.extend(row_problems)
+            bad.add(number)
+        else:
+            out.append(rec)
+    return Prepared(out, problems, bad, len(table.rows), new_names)
+
+
+def _zone(name: str) -> dt.tzinfo:
+    try:
+        return zoneinfo.ZoneInfo(name or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return dt.UTC
+
+
+def _local(value: dt.date | dt.datetime, clock: dt.time | None,
+           tz: dt.tzinfo) -> tuple[dt.datetime, dt.date, int, int]:
+    """UTC instant and local date/hour/weekday. A date without a time is taken as 12:00 local time."""
+    if isinstance(value, dt.datetime):
+        local = value.astimezone(tz) if value.tzinfo else value.replace(tzinfo=tz)
+    else:
+        local = dt.datetime.combine(value, clock or NOON, tzinfo=tz)
+    return local.astimezone(dt.UTC), local.date(), local.hour, local.weekday()
+
+
+# -- importing ------------------------------------------------------------------------------
+def run_import(db: Database, actor: Actor, path: Path | str, mapping: Mapping,
+               options: ImportOptions | None = None, progress: Progress = NO_PROGRESS,
+               table: Table | None = None) -> ImportResult:
+    """Read, check and import ``path``; raises ImportProblems (writing nothing) unless bad rows are skipped."""
+    options = options or ImportOptions()
+    path = Path(path)
+    started = time.perf_counter()
+    require(actor, "import.run")
+    progress.update(0, 0, f"Reading {path.name}…")
+    if table is None:
+        table = read_table(path, encoding=options.encoding, delimiter=options.delimiter, sheet=options.sheet)
+    source = (options.source or path.name)[:300]
+    sha = _sha256(path)
+    with db.transaction() as session:
+        progress.update(0, len(table.rows), "Checking rows…")
+        prepared = check(session, table, mapping)
+        result = ImportResult(source, prepared.total, problems=prepared.problems, dry_run=options.dry_run,
+                              skipped=len(prepared.bad_rows))
+        if prepared.problems and (not options.skip_bad_rows or any(p.row == 0 for p in prepared.problems)):
+            raise ImportProblems(prepared.problems, len(prepared.bad_rows), prepared.total)
+        _write(session, actor, prepared, mapping, source, sha, options, progress, result, started)
+        if options.dry_run:
+            session.rollback()
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _create_missing(session: Session, prepared: Prepared, result: ImportResult) -> None:
+    """Create the sites, locations and customers the mapping may create, then resolve the rows' ids."""
+    ids: dict[tuple[Any, ...], int] = {}
+    for name in sorted(prepared.new_names.get("site", ())):
+        site = Site(name=name)
+        session.add(site)
+        session.flush()
+        ids[("new", name)] = site.id
+    customers = sorted(prepared.new_names.get("customer", ()), key=str.lower)
+    seen: dict[str, int] = {}
+    for name in customers:
+        if name.lower() in seen:
+            ids[("new", name)] = seen[name.lower()]
+            continue
+        cid = session.execute(insert(Customer).values(name=name, active=True).returning(Customer.id)).scalar_one()
+        seen[name.lower()] = ids[("new", name)] = cid
+    for rec in prepared.rows:
+        for key in ("site_id", "customer_id"):
+            value = rec.get(key)
+            if isinstance(value, tuple):
+                rec[key] = ids.get(value) or seen.get(value[1].lower())
+        loc = rec.get("location_id")
+        if isinstance(loc, tuple):
+            site_id = rec["site_id"]
+            lkey = ("loc", site_id, loc[2].lower())
+            if lkey not in ids:
+                location = Location(site_id=site_id, name=loc[2])
+                session.add(location)
+                session.flush()
+                ids[lkey] = location.id
+            rec["location_id"] = ids[lkey]
+    result.created_names = {"site": len(prepared.new_names.get("site", ())), "customer": len(seen),
+                            "location": sum(1 for k in ids if k[0] == "loc")}
+
+
+def _write(session: Session, actor: Actor, prepared: Prepared, mapping: Mapping, source: str, sha: str,
+           options: ImportOptions, progress: Progress, result: ImportResult, started: float) -> None:
+    org = _org(session)
+    now = utcnow()
+    rows = prepared.rows
+    total = len(rows)
+    existing: dict[str, tuple[Any, ...]] = {}
+    cols = [Incident.__table__.c[c] for c in ("id", "external_id", *COMPARED)]
+    for r in session.execute(select(*cols).where(Incident.source == source)):
+        existing[r[1]] = tuple(r)
+    _create_missing(session, prepared, result)
+
+    new_rows: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
+    for rec in rows:
+        old = existing.get(rec["external_id"])
+        if old is None:
+            new_rows.append(rec)
+            continue
+        differs = {c: rec.get(c) for i, c in enumerate(COMPARED)
+                   if rec.get(c, "" if c in ("description", "immediate_actions", "reporter_name") else None)
+                   != old[i + 2] and not (old[i + 2] is None and rec.get(c) in (None, ""))}
+        if differs and options.update_existing:
+            changed.append({"b_id": old[0], **rec, "changes": differs})
+        else:
+            result.unchanged += 1
+    result.created, result.updated = len(new_rows), len(changed)
+    if options.dry_run:
+        return
+
+    run_id = session.execute(insert(ImportRun).values(
+        source=source, file_sha256=sha, mapping_name=mapping.name[:100], started_at=now, status="running",
+        user_id=actor.user_id, created=0, updated=0, skipped=0).returning(ImportRun.id)).scalar_one()
+    result.run_id = run_id
+    events: list[PendingEvent] = []
+    if changed:
+        _update(session, changed, now)
+        events += [PendingEvent("update", "incident", c["b_id"], c["b_id"], f"Updated from import of {source}",
+                                {"changes": sorted(c["changes"]), "row": c["row"], "import_run": run_id},
+                                now, actor.user_id, actor.name) for c in changed]
+        append_many(session, events)
+        events = []
+
+    new_rows.sort(key=lambda r: (r["reported_at"], r["row"]))
+    paused_after = search.pause(session)
+    ids = _reserve_ids(session, len(new_rows), paused_after)
+    refs: dict[int, list[str]] = {}
+    by_year: dict[int, int] = {}
+    for rec in new_rows:
+        by_year[rec["reported_at"].year] = by_year.get(rec["reported_at"].year, 0) + 1
+    for year, count in sorted(by_year.items()):
+        refs[year] = references.reserve(session, org.reference_prefix, year, count)[::-1]
+    status = mapping.status
+    closed = status == "closed"
+    note = f"Imported from {source}"
+    done = 0
+    batch = max(1, options.batch_size)
+    for start in range(0, len(new_rows), batch):
+        inc_rows, change_rows, people_rows, events = [], [], [], []
+        for rec, iid in zip(new_rows[start:start + batch], ids[start:start + batch], strict=True):
+            ref = refs[rec["reported_at"].year].pop()
+            reported_at = rec["reported_at"]
+            inc_rows.append({
+                "id": iid, "reference": ref, "title": rec["title"], "description": rec.get("description", ""),
+                "immediate_actions": rec.get("immediate_actions", ""), "type_id": rec["type_id"],
+                "severity_id": rec["severity_id"], "status": status, "occurred_at": rec["occurred_at"],
+                "reported_at": reported_at, "occurred_date": rec["occurred_date"],
+                "occurred_hour": rec["occurred_hour"], "occurred_weekday": rec["occurred_weekday"],
+                "acknowledged_at": None, "submitted_at": None, "signed_off_at": None, "resolved_at": None,
+                "closed_at": reported_at if closed else None, "site_id": rec["site_id"],
+                "location_id": rec["location_id"], "customer_id": rec["customer_id"],
+                "currency": org.currency, "reporter_id": None, "reporter_name": rec.get("reporter_name", ""),
+                "assignee_id": None, "five_whys": [], "voided": False, "source": source,
+                "external_id": rec["external_id"], "created_at": now, "updated_at": now,
+                "created_by_id": actor.user_id, "version": 1,
+            })
+            change_rows.append({"incident_id": iid, "from_status": None, "to_status": status, "at": reported_at,
+                                "user_id": actor.user_id, "user_name": actor.name, "note": note})
+            person = rec.get("person")
+            if person is not None:
+                people_rows.append({**PERSON_DEFAULTS, **person, "incident_id": iid,
+                                    "date_of_death": rec["occurred_date"] if person["treatment"] == "fatality"
+                                    else None})
+            events.append(PendingEvent("import", "incident", iid, iid, f"Imported {ref} from {source}",
+                                       {"row": rec["row"], "external_id": rec["external_id"], "import_run": run_id},
+                                       now, actor.user_id, actor.name))
+        bulk_insert(session, Incident.__table__, inc_rows)
+        bulk_insert(session, StatusChange.__table__, change_rows)
+        bulk_insert(session, Person.__table__, people_rows)
+        append_many(session, events)
+        done += len(inc_rows)
+        elapsed = max(1e-6, time.perf_counter() - started)
+        progress.update(done, len(new_rows),
+                        f"Imported {done:,} of {len(new_rows):,} new incidents ({done / elapsed:,.0f} rows/s)")
+    search.resume(session, paused_after)
+    if db_is_postgres(session) and new_rows:
+        session.execute(text("SELECT setval(pg_get_serial_sequence('incidents', 'id'), "
+                             "(SELECT COALESCE(MAX(id), 1) FROM incidents))"))
+    finished = utcnow()
+    session.execute(update(ImportRun).where(ImportRun.id == run_id).values(
+        finished_at=finished, created=result.created, updated=result.updated,
+        skipped=result.skipped + result.unchanged, status="completed"))
+    summary = (f"Imported {source} ({mapping.name or 'custom mapping'}): {result.created:,} new, "
+               f"{result.updated:,} updated, {result.unchanged:,} unchanged, {result.skipped:,} rows skipped")
+    append_many(session, [PendingEvent(
+        "import", "import_run", run_id, None, summary,
+        {"source": source, "sha256": sha, "mapping": mapping.to_dict(), "rows": total + result.skipped,
+         "created": result.created, "updated": result.updated, "unchanged": result.unchanged,
+         "skipped_rows": sorted(prepared.bad_rows)[:1000], "new_customers": result.created_names.get("customer", 0),
+         "new_sites": result.created_names.get("site", 0)},
+        finished, actor.user_id, actor.name)])
+
+
+def db_is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def _reserve_ids(session: Session, count: int, last_id: int) -> list[int]:
+    if not count:
+        return []
+    if db_is_postgres(session):
+        return list(session.scalars(text(
+            "SELECT nextval(pg_get_serial_sequence('incidents', 'id')) FROM generate_series(1, :n)"), {"n": count}))
+    # SQLite: the transaction holds the write lock (BEGIN IMMEDIATE), so max(id) cannot move under us.
+    return list(range(last_id + 1, last_id + 1 + count))
+
+
+def _update(session: Session, changed: list[dict[str, Any]], now: dt.datetime) -> None:
+    t = Incident.__table__
+    values = {c: bindparam(f"v_{c}") for c in (*COMPARED, "occurred_date", "occurred_hour", "occurred_weekday")}
+    stmt = update(t).where(t.c.id == bindparam("b_id")).values(
+        **values, updated_at=bindparam("v_updated_at"), version=t.c.version + 1)
+    params = []
+    for c in changed:
+        p = {"b_id": c["b_id"], "v_updated_at": now}
+        for col in (*COMPARED, "occurred_date", "occurred_hour", "occurred_weekday"):
+            p[f"v_{col}"] = c.get(col, "" if col in ("description", "immediate_actions", "reporter_name") else None)
+        params.append(p)
+    session.execute(stmt, params)
+
+
+PERSON_DEFAULTS: dict[str, Any] = dict(
+    role="injured", employment="employee", job_title="", contact="", statement="", body_part="", body_side="",
+    nature_of_injury="", treatment="none", days_away=0, days_restricted=0, privacy_case=False, recordable=False,
+    osha_case_number="", osha_outcome="", osha_case_type="", date_of_birth=None, date_hired=None, sex="",
+    address="", physician="", treatment_facility="", treatment_facility_type="", treated_in_er=None,
+    hospitalized_inpatient=None, time_started_work=None, time_of_event=None, activity_before="",
+    object_substance="", date_of_death=None, version=1)
