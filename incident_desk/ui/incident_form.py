@@ -25,7 +25,7 @@ import logging
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from PySide6.QtCore import QDateTime, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QDateTime, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QIcon, QImage, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -164,7 +164,14 @@ class IncidentForm(QDialog):
         self._draft_timer.timeout.connect(self.autosave_draft)
         self._draft_timer.start()
         self._update_title()
-        self.resize(1100, 780)
+        geometry = QSettings().value("incident_form/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1100, 780)
+        splitter = QSettings().value("incident_form/people_splitter")
+        if isinstance(splitter, QByteArray):
+            self.people.splitter.restoreState(splitter)
 
     @classmethod
     def from_draft(cls, db: Database, actor: Actor, draft: drafts.Draft,
@@ -1113,6 +1120,9 @@ class IncidentForm(QDialog):
         self._draft_timer.stop()
         self._snap_timer.stop()
         drafts.discard(self.draft_key)
+        settings = QSettings()
+        settings.setValue("incident_form/geometry", self.saveGeometry())
+        settings.setValue("incident_form/people_splitter", self.people.splitter.saveState())
         event.accept()
         self.closed.emit()
 

@@ -604,12 +604,20 @@ class IncidentListScreen(QWidget):
         if form is None:
             form = make()
             self.forms[key] = form
-            form.saved.connect(lambda _iid: self.refresh())
+            form.saved.connect(lambda _iid, f=form: self._saved(f))
             form.closed.connect(lambda f=form: self._forget(f))
         form.show()
         form.raise_()
         form.activateWindow()
         return form
+
+    def _saved(self, form: Any) -> None:
+        # A new incident's window is known by its draft key until saved, then by its id.
+        for key, value in list(self.forms.items()):
+            if value is form:
+                del self.forms[key]
+        self.forms[f"incident-{form.incident_id}"] = form
+        self.refresh()
 
     def _forget(self, form: Any) -> None:
         for key, value in list(self.forms.items()):
@@ -620,8 +628,13 @@ class IncidentListScreen(QWidget):
     def open_incident(self, incident_id: int) -> Any:
         from incident_desk.ui.incident_form import IncidentForm
 
-        return self._show_form(f"incident-{incident_id}",
-                               lambda: IncidentForm(self.db, self.actor, incident_id, parent=self.window()))
+        key = f"incident-{incident_id}"
+        draft = drafts.load(key) if key not in self.forms else None
+        if draft is not None and draft.db_url == self.db.url and draft.user_id == self.actor.user_id:
+            # Unsaved changes to this incident survived a crash: open with them, saying so.
+            return self._show_form(key, lambda: IncidentForm.from_draft(self.db, self.actor, draft,
+                                                                        parent=self.window()))
+        return self._show_form(key, lambda: IncidentForm(self.db, self.actor, incident_id, parent=self.window()))
 
     def new_incident(self) -> Any:
         from incident_desk.ui.incident_form import IncidentForm

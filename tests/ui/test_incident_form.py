@@ -421,3 +421,27 @@ def test_extension_tabs_appear_for_saved_incidents_and_missing_ones_are_skipped(
     tab = form.extension_tabs["tests.ui.test_incident_form:DummyTab"]
     qtbot.keyClicks(form.title_edit, " (edited)")
     assert form.save() and tab.reloads == 1
+
+
+def test_unsaved_edit_of_a_saved_incident_comes_back_when_it_is_opened(
+    qtbot, sqlite_db, gui_actors, monkeypatch
+):
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+    officer = gui_actors["officer"]
+    iid = _saved_incident(sqlite_db, officer)
+    form = IncidentForm(sqlite_db, officer, iid)
+    form.title_edit.clear()
+    qtbot.keyClicks(form.title_edit, "Slip on oily floor")
+    form.autosave_draft()
+    form.crash_stop()
+    form.deleteLater()
+    qtbot.wait(10)
+
+    screen = IncidentListScreen(sqlite_db, officer)
+    qtbot.addWidget(screen)
+    again = screen.open_incident(iid)
+    qtbot.addWidget(again)
+    assert again.title_edit.text() == "Slip on oily floor" and again.dirty()
+    assert "Restored your unsaved changes" in again.banner.text()
+    again.edit_undo()
+    assert again.title_edit.text() == "Slip on wet floor"
