@@ -23,7 +23,7 @@ STEP_MODULES = [
     "incident_desk.demo.incidents",
     # Later steps, in dependency order (each concern adds its module here when it exists):
     "incident_desk.demo.risk",  # assessments, hazards, controls, actions
-    # "incident_desk.demo.signoff",    signatures on assessments
+    "incident_desk.demo.signoff",  # signatures on assessments
     # "incident_desk.demo.notify",     SLA policy, rules, inbox and outbox
     "incident_desk.demo.hours",  # hours worked per site and month
     # "incident_desk.demo.regulatory", establishment details and OSHA case data
