@@ -14,7 +14,8 @@ import io
 from collections.abc import Callable
 from typing import Any
 
-from pypdf import PdfReader, PdfWriter, Transformation
+from pypdf import PdfReader, PdfWriter
+from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, StreamObject
 from reportlab.platypus import Flowable
 from sqlalchemy.orm import Session
 
@@ -74,16 +75,48 @@ def chart_slot(
 
 
 def overlay(pdf: bytes, slots: list[ChartSlot]) -> bytes:
-    """Stamp each slot's chart onto the finished report."""
+    """Stamp each slot's chart onto the finished report.
+
+    The chart page becomes a Form XObject drawn with one ``cm … Do`` at the slot: no content
+    stream is parsed or rewritten, which keeps this fast on reports of hundreds of pages.
+    """
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(pdf)))
-    for slot in slots:
+    for n, slot in enumerate(slots):
         if slot.placed is None:
             continue
         index, x, y = slot.placed
         chart = PdfReader(io.BytesIO(slot.chart_pdf)).pages[0]
-        sx = slot.width / float(chart.mediabox.width)
-        sy = slot.height / float(chart.mediabox.height)
-        writer.pages[index].merge_transformed_page(chart, Transformation().scale(sx, sy).translate(x, y))
+        box = chart.mediabox
+        sx = slot.width / float(box.width)
+        sy = slot.height / float(box.height)
+        form = StreamObject()
+        form.set_data(chart.get_contents().get_data())  # type: ignore[union-attr]
+        form.update(
+            {
+                NameObject("/Type"): NameObject("/XObject"),
+                NameObject("/Subtype"): NameObject("/Form"),
+                NameObject("/BBox"): ArrayObject(
+                    [FloatObject(v) for v in (box.left, box.bottom, box.right, box.top)]
+                ),
+                NameObject("/Resources"): chart["/Resources"].get_object().clone(writer),
+            }
+        )
+        ref = writer._add_object(form)
+        page = writer.pages[index]
+        resources = page.setdefault(NameObject("/Resources"), DictionaryObject())
+        xobjects = resources.get("/XObject")
+        if xobjects is None:
+            xobjects = DictionaryObject()
+            resources[NameObject("/XObject")] = xobjects
+        else:
+            xobjects = xobjects.get_object()
+        name = NameObject(f"/IDChart{n}")
+        xobjects[name] = ref
+        stamp = StreamObject()
+        stamp.set_data(f"q {sx:.6f} 0 0 {sy:.6f} {x:.3f} {y:.3f} cm {name} Do Q".encode())
+        contents = page.get("/Contents")
+        parts = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
+        page[NameObject("/Contents")] = ArrayObject([*parts, writer._add_object(stamp)])
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
