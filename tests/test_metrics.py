@@ -275,3 +275,37 @@ def test_filters_combine_with_grouping(db: Database, refs: dict[str, Any]) -> No
         by_site = {x.slice.label: x.mean_h for x in timing.time_to(s, ALL, Stage.RESOLVE, Grouping.SITE)}
     assert d.count == 1 and d.mean_h == approx(4)
     assert by_site == {"Test Depot": approx(6), "Test Plant": approx(2)}
+
+
+def test_sign_off_and_assess_times_per_site_and_sla_per_type(db: Database, refs: dict[str, Any]) -> None:
+    """Stages and groupings outside the shared severity summary take their own query."""
+    now = T0 + 100 * H
+    with db.transaction() as s:
+        add_incident(
+            s,
+            refs,
+            severity="Major",
+            reported=T0,
+            submitted_at=T0 + 2 * H,
+            signed_off_at=T0 + 4 * H,
+            status="signed_off",
+        )
+        add_incident(
+            s,
+            refs,
+            severity="Major",
+            reported=T0,
+            submitted_at=T0 + 6 * H,
+            status="awaiting_signoff",
+            site="Test Depot",
+            location="Yard",
+        )
+    with db.reading() as s:
+        (sign,) = timing.time_to(s, ALL, Stage.SIGNOFF)
+        assess = {d.slice.label: d.mean_h for d in timing.time_to(s, ALL, Stage.ASSESS, Grouping.SITE)}
+        (overall,) = timing.sla_compliance(s, ALL, Stage.SIGNOFF, grouping=None, now=now)
+        by_type = timing.sla_compliance(s, ALL, Stage.RESOLVE, Grouping.TYPE, now=now)
+    assert sign.count == 1 and sign.mean_h == approx(4)
+    assert assess == {"Test Depot": approx(6), "Test Plant": approx(2)}
+    assert (overall.met, overall.missed, overall.pending) == (1, 0, 1)  # Major sign-off target: 5 days
+    assert [(c.slice.label, c.met, c.missed, c.pending) for c in by_type] == [("Injury", 0, 0, 2)]

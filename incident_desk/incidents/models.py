@@ -22,6 +22,10 @@ class Incident(Base):
         Index("ix_incidents_reported_at", "reported_at"),
         Index("ix_incidents_occurred_at", "occurred_at"),
         Index("ix_incidents_weekday_hour", "occurred_weekday", "occurred_hour"),
+        # Covering index for the dashboard's aggregates (migration 0003_metrics).
+        Index("ix_incidents_metrics", "occurred_date", "voided", "severity_id", "status", "type_id", "site_id",
+              "location_id", "customer_id", "occurred_weekday", "occurred_hour", "reported_at", "acknowledged_at",
+              "resolved_at", "direct_cost", "indirect_cost", "satisfaction"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

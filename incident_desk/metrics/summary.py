@@ -19,10 +19,11 @@ from sqlalchemy.orm import Session
 from incident_desk.db.base import utcnow
 from incident_desk.incidents.models import Incident
 from incident_desk.incidents.query import IncidentFilter
-from incident_desk.incidents.workflow import OPEN_STATUSES
+from incident_desk.incidents.workflow import OPEN_STATUSES, Status
 from incident_desk.org.models import SlaTarget
 
-STAGE_NAMES = ("acknowledge", "assess", "signoff", "resolve")
+# The stages the tiles and charts need; other stages are queried on demand.
+STAGE_NAMES = ("acknowledge", "resolve")
 
 
 @dataclass
@@ -82,34 +83,34 @@ def severity_summary(session: Session, filt: IncidentFilter, now: dt.datetime) -
 
 
 def _compute(session: Session, filt: IncidentFilter, now: dt.datetime) -> dict[int, SeverityRow]:
-    from incident_desk.metrics.timing import Stage, sla_states, stage_seconds
+    from incident_desk.metrics.sql import as_timestamp, duration_seconds
+    from incident_desk.metrics.timing import Stage, stage_seconds
 
+    # Each duration is evaluated as few times as possible (on SQLite every one parses two
+    # timestamps per row): missed and pending follow from met, reached and "waiting past".
     one = lambda cond: func.sum(case((cond, 1), else_=0))  # noqa: E731
     open_values = [s.value for s in OPEN_STATUSES]
+    elapsed = duration_seconds(as_timestamp(now), Incident.reported_at)
+    waiting_base = Incident.status != Status.CLOSED.value
     cols: list[Any] = [Incident.severity_id, func.count(), one(Incident.status.in_(open_values))]
     for name in STAGE_NAMES:
         stage = Stage(name)
-        states = sla_states(stage, stage.target_column, now)
+        limit = stage.target_column * 60
+        seconds = stage_seconds(stage)
+        waiting = and_(stage.stamp.is_(None), waiting_base)
         cols += [
             func.count(stage.stamp),
-            func.sum(stage_seconds(stage)),
-            one(states["met"]),
-            one(states["missed"]),
-            one(states["pending"]),
+            func.sum(seconds),
+            one(seconds <= limit),
+            one(and_(waiting, limit.is_not(None))),
+            one(and_(waiting, elapsed > limit)),
             func.max(stage.target_column),
         ]
-    resolve_missed = sla_states(Stage.RESOLVE, SlaTarget.resolve_minutes, now)["missed"]
     cols += [
-        one(and_(resolve_missed, Incident.status.in_(open_values))),
         func.sum(Incident.direct_cost),
         func.sum(Incident.indirect_cost),
         func.count(Incident.customer_id),
-        func.sum(
-            case(
-                (Incident.customer_id.is_not(None), case((Incident.satisfaction.is_not(None), 1), else_=0)),
-                else_=0,
-            )
-        ),
+        one(and_(Incident.customer_id.is_not(None), Incident.satisfaction.is_not(None))),
         func.sum(case((Incident.customer_id.is_not(None), Incident.satisfaction), else_=None)),
     ]
     stmt = (
@@ -123,14 +124,21 @@ def _compute(session: Session, filt: IncidentFilter, now: dt.datetime) -> dict[i
         r = SeverityRow(int(row[0]), int(row[1]), int(row[2] or 0))
         i = 3
         for name in STAGE_NAMES:
-            reached, secs, met, missed, pending, target = row[i : i + 6]
-            r.reached[name] = int(reached or 0)
-            r.seconds[name] = float(secs or 0)
-            r.met[name], r.missed[name], r.pending[name] = int(met or 0), int(missed or 0), int(pending or 0)
-            r.target_minutes[name] = int(target) if target is not None else None
+            reached, secs, met, waiting, waiting_past, target = row[i : i + 6]
             i += 6
-        open_missed, direct, indirect, with_customer, responses, score_sum = row[i : i + 6]
-        r.open_missed_resolve = int(open_missed or 0)
+            reached, met, waiting, waiting_past = (int(x or 0) for x in (reached, met, waiting, waiting_past))
+            r.reached[name] = reached
+            r.seconds[name] = float(secs or 0)
+            r.target_minutes[name] = int(target) if target is not None else None
+            if target is None:
+                r.met[name] = r.missed[name] = r.pending[name] = 0
+                continue
+            r.met[name] = met
+            r.missed[name] = reached - met + waiting_past
+            r.pending[name] = waiting - waiting_past
+            if name == "resolve":
+                r.open_missed_resolve = waiting_past
+        direct, indirect, with_customer, responses, score_sum = row[i : i + 5]
         r.direct = Decimal(str(direct or 0)).quantize(Decimal("0.01"))
         r.indirect = Decimal(str(indirect or 0)).quantize(Decimal("0.01"))
         r.with_customer, r.responses, r.score_sum = (

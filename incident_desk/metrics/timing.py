@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
@@ -22,7 +22,7 @@ from incident_desk.incidents.query import IncidentFilter
 from incident_desk.incidents.workflow import Status
 from incident_desk.metrics.grouping import Grouping, Slice, group_column, make_slices
 from incident_desk.metrics.sql import as_timestamp, duration_seconds, percentiles
-from incident_desk.metrics.summary import current_time, severity_summary
+from incident_desk.metrics.summary import STAGE_NAMES, current_time, severity_summary
 from incident_desk.org.models import SlaTarget
 
 
@@ -118,7 +118,7 @@ def time_to(
     seconds = stage_seconds(stage)
     conds = [*filt.conditions(), stage.stamp.is_not(None)]
     group = group_column(grouping) if grouping is not None else None
-    if grouping is None or Grouping(grouping) is Grouping.SEVERITY:
+    if stage.value in STAGE_NAMES and (grouping is None or Grouping(grouping) is Grouping.SEVERITY):
         # Counts and sums come from the shared one-pass severity summary.
         summ = severity_summary(session, filt, current_time(session))
         rows = [
@@ -130,7 +130,9 @@ def time_to(
             n = sum(c for _k, c, _m in rows)
             rows = [(None, n, sum(c * m for _k, c, m in rows) / n if n else None)]
     else:
-        stmt = select(group, func.count(), func.avg(seconds)).where(*conds).group_by(group)
+        stmt = select(_key(group), func.count(), func.avg(seconds)).where(*conds)
+        if group is not None:
+            stmt = stmt.group_by(group)
         rows = [tuple(r) for r in session.execute(stmt).all()]
     pct = percentiles(session, seconds, conds, group) if with_percentiles else {}
     if group is None:
@@ -156,6 +158,10 @@ def time_to(
         )
     out.sort(key=lambda d: d.slice.sort if d.slice else 0)
     return out
+
+
+def _key(group: ColumnElement[Any] | None) -> ColumnElement[Any]:
+    return group if group is not None else literal(None)
 
 
 def _h(seconds: Any) -> float | None:
@@ -237,7 +243,7 @@ def sla_compliance(
     stage = Stage(stage)
     now = current_time(session, now)
     group = group_column(grouping) if grouping is not None else None
-    if grouping is None or Grouping(grouping) is Grouping.SEVERITY:
+    if stage.value in STAGE_NAMES and (grouping is None or Grouping(grouping) is Grouping.SEVERITY):
         summ = severity_summary(session, filt, now)
         rows = [
             (sid, r.met[stage.value], r.missed[stage.value], r.pending[stage.value])
@@ -248,11 +254,12 @@ def sla_compliance(
         states = sla_states(stage, stage.target_column, now)
         counts = [func.sum(case((states[k], 1), else_=0)).label(k) for k in ("met", "missed", "pending")]
         stmt = (
-            select(group, *counts)
+            select(_key(group), *counts)
             .join(SlaTarget, and_(SlaTarget.severity_id == Incident.severity_id, SlaTarget.band.is_(None)))
             .where(*filt.conditions(now))
-            .group_by(group)
         )
+        if group is not None:
+            stmt = stmt.group_by(group)
         rows = [tuple(r) for r in session.execute(stmt).all()]
     if group is None:
         met, missed, pending = (sum(int(r[i] or 0) for r in rows) for i in (1, 2, 3))
