@@ -241,3 +241,14 @@ def test_submitting_through_the_workflow_marks_the_assessment(
         workflow.transition(s, officer, s.get(Incident, assessing), "submit_for_signoff")
         a = risk.latest_assessment(s, assessing)
         assert a.status == "submitted" and a.submitted_at is not None
+
+
+def test_rating_does_not_make_the_open_incident_form_stale(
+    db: Database, actors: dict[str, Actor], assessing: int
+) -> None:
+    with db.reading() as s:
+        before = s.get(Incident, assessing).version
+    rated_assessment(db, actors["officer"], assessing)
+    with db.reading() as s:
+        incident = s.get(Incident, assessing)
+        assert incident.priority == "Medium" and incident.version == before

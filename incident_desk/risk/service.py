@@ -19,8 +19,9 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from incident_desk import audit
 from incident_desk.actor import Actor
@@ -446,8 +447,16 @@ def _apply_priority(session: Session, actor: Actor, a: Assessment, m: Matrix) ->
         due = incident.reported_at + dt.timedelta(hours=float(band["response_hours"]))
     if incident.priority != priority or incident.response_due_at != due:
         old = incident.priority
-        incident.priority = priority
-        incident.response_due_at = due
+        # Priority is derived from the assessment, never typed into the incident form, so it is
+        # written without bumping the incident's optimistic-lock version: an officer rating
+        # hazards must not make their own open incident form report "changed by someone else".
+        session.execute(
+            update(Incident.__table__)
+            .where(Incident.__table__.c.id == incident.id)
+            .values(priority=priority, response_due_at=due)
+        )
+        set_committed_value(incident, "priority", priority)
+        set_committed_value(incident, "response_due_at", due)
         audit.record(
             session,
             actor,

@@ -66,7 +66,10 @@ from incident_desk.users.roles import allowed
 log = logging.getLogger(__name__)
 
 # Extra tabs for saved incidents: "module:Class" (see the module docstring).
-INCIDENT_FORM_TABS: list[str] = ["incident_desk.ui.history:HistoryPanel"]
+INCIDENT_FORM_TABS: list[str] = [
+    "incident_desk.ui.assessment:AssessmentPanel",
+    "incident_desk.ui.history:HistoryPanel",
+]
 
 DRAFT_INTERVAL_MS = 3000
 SNAPSHOT_DELAY_MS = 400
