@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/bench_incident_list.py [--incidents 100000] [--db URL]
 
 Without --db it runs ``incident-desk demo --incidents N`` into a SQLite file in a temporary
-folder first. Each figure is the median of several runs of what the screen does: count the
-matching incidents and read the first page of rows, sorted and filtered in SQL.
+folder first. Each figure is the median of several runs of what the screen does: read the first page of rows,
+sorted and filtered in SQL (the user sees these), and count the matches (on a worker thread;
+the count label fills in when it is done).
 Targets (issue: main window and capture): the first rows appear at once; sorting or filtering
 100,000 incidents takes well under a second.
 """
@@ -101,8 +102,9 @@ def main() -> int:
         f"\nopen the list screen (count + first {listing.PAGE_SIZE} rows, painted): {median_ms(open_screen):7.1f} ms"
     )
 
-    def first_page(filt: IncidentFilter, sort: str = "reported_at", descending: bool = True, *,
-                   recount: bool = True) -> None:
+    def first_page(
+        filt: IncidentFilter, sort: str = "reported_at", descending: bool = True, *, recount: bool = True
+    ) -> None:
         with db.reading() as s:
             if recount:
                 listing.count(s, filt)
@@ -137,14 +139,25 @@ def main() -> int:
         "overdue": IncidentFilter(overdue=True),
         "severity + site + text": IncidentFilter(severity_ids=(sev,), site_ids=(site,), text="floor"),
     }
-    print("\nfilter (count + first page):")
+    print("\nfilter: first page (what the user waits for) · count (runs in the background):")
+    worst_count = 0.0
     for name, filt in filters.items():
         with db.reading() as s:
             matched = listing.count(s, filt)
-        ms = median_ms(lambda f=filt: first_page(f))
+        ms = median_ms(lambda f=filt: first_page(f, recount=False))
+
+        def count_only(f: IncidentFilter = filt) -> None:
+            with db.reading() as s:
+                listing.count(s, f)
+
+        count_ms = median_ms(count_only)
         worst = max(worst, ms)
-        print(f"  {name:<26} {matched:>8,} rows {ms:7.1f} ms")
-    print(f"\nslowest sort or filter: {worst:.1f} ms (target: well under 1000 ms)")
+        worst_count = max(worst_count, count_ms)
+        print(f"  {name:<26} {matched:>8,} rows  page {ms:7.1f} ms · count {count_ms:7.1f} ms")
+    print(
+        f"\nslowest sort or filter until the rows show: {worst:.1f} ms (target: well under 1000 ms); "
+        f"slowest background count: {worst_count:.1f} ms"
+    )
     db.dispose()
     return 0
 

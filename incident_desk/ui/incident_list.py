@@ -7,6 +7,7 @@ drafts left behind by a crash and opens incident forms.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 from typing import Any
@@ -19,9 +20,11 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     QRectF,
+    QRunnable,
     QSettings,
     QSize,
     Qt,
+    QThreadPool,
     QTimer,
     Signal,
 )
@@ -81,8 +84,35 @@ def local_text(when: dt.datetime | None) -> str:
     return when.astimezone().strftime("%Y-%m-%d %H:%M") if when else ""
 
 
+class _CountJob(QRunnable):
+    """Counts the matches on the thread pool: with 100,000 incidents a count can take longer
+    than reading the first page, and the rows should not wait for it."""
+
+    def __init__(self, db: Database, filt: IncidentFilter, now: dt.datetime, generation: int,
+                 done: Signal) -> None:
+        super().__init__()
+        self.db, self.filt, self.now, self.generation, self.done = db, filt, now, generation, done
+
+    def run(self) -> None:  # worker thread: own session, no widgets
+        try:
+            with self.db.reading() as s:
+                total = listing.count(s, self.filt, self.now)
+        except Exception:
+            log.exception("counting incidents failed")
+            total = -1
+        with contextlib.suppress(RuntimeError):  # the list was closed meanwhile
+            self.done.emit(self.generation, total)
+
+
+class _CountSignals(QObject):
+    done = Signal(int, int)
+
+
 class IncidentTableModel(QAbstractTableModel):
-    """Rows of ``IncidentFilter`` sorted in SQL, fetched a page at a time as the view scrolls."""
+    """Rows of ``IncidentFilter`` sorted in SQL, fetched a page at a time as the view scrolls.
+
+    ``total`` is None while the matches are being counted in the background.
+    """
 
     count_changed = Signal(int)
 
@@ -93,8 +123,12 @@ class IncidentTableModel(QAbstractTableModel):
         self.sort_key = "reported_at"
         self.descending = True
         self.rows: list[ListRow] = []
-        self.total = 0
+        self.total: int | None = 0
+        self.exhausted = True
         self.now = utcnow()
+        self._generation = 0
+        self._count_signals = _CountSignals()
+        self._count_signals.done.connect(self._counted)
         # While the screen is being built, sorting and filter changes only record what to show.
         self.suspended = False
 
@@ -109,29 +143,49 @@ class IncidentTableModel(QAbstractTableModel):
         self.now = utcnow()
         limit = max(listing.PAGE_SIZE, len(self.rows)) if keep_loaded else listing.PAGE_SIZE
         with self.db.reading() as s:
-            total = listing.count(s, self.filter, self.now) if recount else self.total
             rows = listing.page(s, self.filter, sort=self.sort_key, descending=self.descending, limit=limit,
                                 now=self.now)
         self.beginResetModel()
-        self.total, self.rows = total, rows
+        self.rows = rows
+        self.exhausted = len(rows) < limit
+        if recount:
+            self._generation += 1
+            if self.exhausted:  # everything is already here: that is the count
+                self.total = len(rows)
+            else:
+                self.total = None
+                QThreadPool.globalInstance().start(
+                    _CountJob(self.db, self.filter, self.now, self._generation, self._count_signals.done))
         self.endResetModel()
-        self.count_changed.emit(total)
+        if self.total is not None:
+            self.count_changed.emit(self.total)
+        elif recount:
+            self.count_changed.emit(-1)
+
+    def _counted(self, generation: int, total: int) -> None:
+        if generation != self._generation:
+            return  # the filter changed meanwhile
+        self.total = total if total >= 0 else None
+        self.count_changed.emit(total if total >= 0 else -2)
 
     def set_filter(self, filt: IncidentFilter) -> None:
         self.filter = filt
         self.refresh()
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:
-        return not parent.isValid() and len(self.rows) < self.total
+        if parent.isValid() or self.exhausted:
+            return False
+        return self.total is None or len(self.rows) < self.total
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:
-        if parent.isValid():
+        if parent.isValid() or self.exhausted:
             return
         with self.db.reading() as s:
             more = listing.page(s, self.filter, sort=self.sort_key, descending=self.descending,
                                 offset=len(self.rows), limit=listing.PAGE_SIZE, now=self.now)
+        if len(more) < listing.PAGE_SIZE:
+            self.exhausted = True
         if not more:
-            self.total = len(self.rows)
             return
         self.beginInsertRows(QModelIndex(), len(self.rows), len(self.rows) + len(more) - 1)
         self.rows.extend(more)
@@ -571,7 +625,12 @@ class IncidentListScreen(QWidget):
         self.apply_filters()
 
     def _show_count(self, total: int) -> None:
-        self.count_label.setText(f"{total:,} incident{'s' if total != 1 else ''}")
+        if total == -1:
+            self.count_label.setText(f"{len(self.model.rows):,}+ incidents, counting…")
+        elif total < 0:
+            self.count_label.setText("Count unavailable")
+        else:
+            self.count_label.setText(f"{total:,} incident{'s' if total != 1 else ''}")
 
     def refresh(self) -> None:
         """Re-read the list (after a save, or when another client changed data), keeping the selection."""
