@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QColor, QFont, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from incident_desk.risk.matrix import Matrix
@@ -46,6 +46,7 @@ class MatrixGrid(QWidget):
         self._compact = compact
         self._show_overrides = False
         self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAccessibleName("Risk matrix")
         if definition is not None:
@@ -194,6 +195,35 @@ class MatrixGrid(QWidget):
         self._hover = None
         self.update()
 
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Arrow keys move the selection; Enter or Space picks the selected cell."""
+        m = self._matrix
+        if m is None or not self._interactive:
+            super().keyPressEvent(event)
+            return
+        rows = [lv["code"] for lv in reversed(m.likelihood)]
+        cols = [sv["code"] for sv in m.severity]
+        r, c = (
+            (rows.index(self._selected[0]), cols.index(self._selected[1]))
+            if (self._selected and self._selected[0] in rows and self._selected[1] in cols)
+            else (len(rows) - 1, 0)
+        )
+        key = event.key()
+        moves = {
+            Qt.Key.Key_Up: (-1, 0),
+            Qt.Key.Key_Down: (1, 0),
+            Qt.Key.Key_Left: (0, -1),
+            Qt.Key.Key_Right: (0, 1),
+        }
+        if key in moves:
+            dr, dc = moves[Qt.Key(key)]
+            r, c = max(0, min(len(rows) - 1, r + dr)), max(0, min(len(cols) - 1, c + dc))
+            self.set_selected((rows[r], cols[c]))
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            self.cellClicked.emit(rows[r], cols[c])
+        else:
+            super().keyPressEvent(event)
+
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton or not self._interactive:
             return
@@ -249,9 +279,15 @@ class MatrixGrid(QWidget):
         title_font.setCapitalization(QFont.Capitalization.AllUppercase)
         title_font.setLetterSpacing(QFont.SpacingType.PercentageSpacing, 108)
         title_font.setPointSizeF(max(7.0, base.pointSizeF() - 1))
-        ink = QColor("#263238")
-        muted = QColor("#607d8b")
-        header_bg = QColor("#eceff1")
+        if for_print:
+            ink, muted, header_bg = QColor("#263238"), QColor("#607d8b"), QColor("#eceff1")
+        else:  # follow the light or dark theme
+            pal = self.palette()
+            ink = pal.color(QPalette.ColorRole.WindowText)
+            muted = pal.color(QPalette.ColorRole.PlaceholderText)
+            header_bg = pal.color(QPalette.ColorRole.AlternateBase)
+            if header_bg == pal.color(QPalette.ColorRole.Window):
+                header_bg = pal.color(QPalette.ColorRole.Button)
 
         # Axis titles: severity across the top, likelihood up the left side.
         p.setFont(title_font)
@@ -356,8 +392,14 @@ class MatrixGrid(QWidget):
             marks = self._marks.get(key)
             if marks:
                 self._draw_marks(p, inner, marks, small)
-        # Outer frame.
-        p.setPen(QPen(QColor("#90a4ae"), 1))
+        # Outer frame (the highlight colour while the grid has keyboard focus).
+        focused = self.hasFocus() and self._interactive and not for_print
+        p.setPen(
+            QPen(
+                self.palette().color(QPalette.ColorRole.Highlight) if focused else QColor("#90a4ae"),
+                2 if focused else 1,
+            )
+        )
         p.drawRect(grid)
 
     def _draw_marks(self, p: QPainter, rect: QRect, marks: list[str], font: QFont) -> None:
