@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "incident_desk.cli.db_commands",
     "incident_desk.cli.users_command",
     "incident_desk.cli.demo_command",
+    "incident_desk.cli.import_command",
     "incident_desk.cli.matrix_command",
     "incident_desk.cli.notify_command",
     "incident_desk.cli.backup_command",

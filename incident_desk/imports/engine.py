@@ -379,18 +379,25 @@ def run_import(db: Database, actor: Actor, path: Path | str, mapping: Mapping,
         table = read_table(path, encoding=options.encoding, delimiter=options.delimiter, sheet=options.sheet)
     source = (options.source or path.name)[:300]
     sha = _sha256(path)
-    with db.transaction() as session:
-        progress.update(0, len(table.rows), "Checking rows…")
-        prepared = check(session, table, mapping)
-        result = ImportResult(source, prepared.total, problems=prepared.problems, dry_run=options.dry_run,
-                              skipped=len(prepared.bad_rows))
-        if prepared.problems and (not options.skip_bad_rows or any(p.row == 0 for p in prepared.problems)):
-            raise ImportProblems(prepared.problems, len(prepared.bad_rows), prepared.total)
-        _write(session, actor, prepared, mapping, source, sha, options, progress, result, started)
-        if options.dry_run:
-            session.rollback()
+    result = ImportResult(source, len(table.rows), dry_run=options.dry_run)
+    try:
+        with db.transaction() as session:
+            progress.update(0, len(table.rows), "Checking rows…")
+            prepared = check(session, table, mapping)
+            result.problems, result.skipped = prepared.problems, len(prepared.bad_rows)
+            if prepared.problems and (not options.skip_bad_rows or any(p.row == 0 for p in prepared.problems)):
+                raise ImportProblems(prepared.problems, len(prepared.bad_rows), prepared.total)
+            _write(session, actor, prepared, mapping, source, sha, options, progress, result, started)
+            if options.dry_run:
+                raise _DryRun()
+    except _DryRun:
+        pass  # rolled back: a dry run writes nothing
     result.seconds = time.perf_counter() - started
     return result
+
+
+class _DryRun(Exception):
+    """Raised inside the transaction to roll back a dry run."""
 
 
 def _sha256(path: Path) -> str:
