@@ -367,8 +367,8 @@ class IncidentListScreen(QWidget):
         header.setSectionsMovable(True)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for key, width in (("reference", 120), ("title", 330), ("status", 120), ("severity", 96), ("type", 110),
-                           ("site", 130), ("location", 120), ("occurred_at", 128), ("reported_at", 128),
+        for key, width in (("reference", 120), ("title", 320), ("status", 120), ("severity", 96), ("type", 130),
+                           ("site", 150), ("location", 120), ("occurred_at", 128), ("reported_at", 128),
                            ("assignee", 130), ("due", 128)):
             header.resizeSection(COL[key], width)
         self.view.setSortingEnabled(True)

@@ -176,7 +176,7 @@ class PeopleEditor(QWidget):
         rv.addWidget(self.details, 1)
         splitter.addWidget(right)
         splitter.setStretchFactor(1, 3)
-        splitter.setSizes([220, 640])
+        splitter.setSizes([280, 640])
 
         for w in (self.name, self.job_title, self.contact):
             w.textEdited.connect(self._edited)

@@ -21,6 +21,8 @@ from PySide6.QtGui import (
     QIcon,
     QImage,
     QKeySequence,
+    QPainter,
+    QPaintEvent,
     QPixmap,
     QShortcut,
 )
@@ -89,6 +91,15 @@ class _DropList(QListWidget):
         self.setWordWrap(True)
         self.setAcceptDrops(True)
         self.setMinimumHeight(THUMB.height() + 56)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if self.count() == 0:
+            p = QPainter(self.viewport())
+            p.setPen(self.palette().placeholderText().color())
+            p.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter,
+                       "No photos yet.\nAdd photos…, drop picture files here, or paste (Ctrl+V).")
+            p.end()
 
     def _acceptable(self, mime: QMimeData) -> bool:
         return mime.hasUrls() or mime.hasImage()

@@ -179,6 +179,8 @@ class SignaturePanel(QWidget):
         self.list.setAccessibleName("Signatures")
         self.list.setIconSize(QSize(120, 40))
         self.list.setMaximumHeight(110)
+        self.list.currentItemChanged.connect(lambda *_a: self._update_remove())
+        self._editable = True
         layout.addWidget(self.list)
 
         form = QFormLayout()
@@ -314,8 +316,15 @@ class SignaturePanel(QWidget):
             item = QListWidgetItem("No signatures yet.")
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             self.list.addItem(item)
+        self._update_remove()
+
+    def _update_remove(self) -> None:
+        item = self.list.currentItem()
+        key = item.data(Qt.ItemDataRole.UserRole) if item else None
+        self.remove_button.setEnabled(self._editable and key in self.pending)
 
     def set_editable(self, editable: bool) -> None:
-        for w in (self.who, self.name, self.role, self.pad, self.clear_button, self.accept_button,
-                  self.remove_button):
+        self._editable = editable
+        for w in (self.who, self.name, self.role, self.pad, self.clear_button, self.accept_button):
             w.setEnabled(editable)
+        self._update_remove()
