@@ -70,3 +70,23 @@ def test_missing_resources_are_reported(monkeypatch: pytest.MonkeyPatch, tmp_pat
     missing = smoke.check_resources()
     assert any("incident-desk.svg" in m for m in missing)
     assert any("risk_matrices" in m for m in missing)
+
+
+def test_the_quick_schema_check_agrees_with_alembic(tmp_path: Path) -> None:
+    """Start-up skips Alembic for an up-to-date database; the quick check must see what Alembic sees."""
+    from incident_desk.db import Database, open_database
+    from incident_desk.db.database import head_revisions, script_heads
+
+    assert script_heads() == frozenset(head_revisions())
+    url = f"sqlite:///{tmp_path / 'quick.sqlite3'}"
+    open_database(url).dispose()
+    db = Database(url)
+    assert db.is_up_to_date()
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "UPDATE alembic_version SET version_num = '0001_foundation' "
+            "WHERE version_num = (SELECT MIN(version_num) FROM alembic_version)"
+        )
+    assert not db.is_up_to_date()
+    db.dispose()
+    assert not Database(f"sqlite:///{tmp_path / 'empty.sqlite3'}").is_up_to_date()

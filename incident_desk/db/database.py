@@ -9,12 +9,8 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError, SQLAlchemyError
@@ -23,12 +19,19 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from incident_desk.errors import ConcurrencyError, DatabaseError
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
+    # Alembic (and Mako, and Pygments behind it) is imported only when migrations are
+    # looked at, which an up-to-date database skips: this keeps the app's start-up fast.
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["engine"] = engine
@@ -36,7 +39,32 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 
 def head_revisions() -> tuple[str, ...]:
+    from alembic.script import ScriptDirectory
+
     return tuple(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+def script_heads() -> frozenset[str] | None:
+    """The head revisions read straight from the migration files (no Alembic import), or None
+    when a file does not have the usual ``revision = "…"`` / ``down_revision = …`` lines."""
+    import ast
+    import re
+
+    pattern = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.+)$", re.MULTILINE)
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        found = dict(m.groups() for m in pattern.finditer(path.read_text(encoding="utf-8")))
+        try:
+            revision = ast.literal_eval(found["revision"].strip())
+            down = ast.literal_eval(found["down_revision"].strip())
+        except (KeyError, ValueError, SyntaxError):
+            return None
+        if not isinstance(revision, str):
+            return None
+        revisions.add(revision)
+        parents.update([down] if isinstance(down, str) else (down or ()))
+    return frozenset(revisions - parents) or None
 
 
 def describe_url(url: str) -> str:
@@ -186,6 +214,8 @@ class Database:
 
     # -- migrations ----------------------------------------------------------------------
     def current_revisions(self) -> tuple[str, ...]:
+        from alembic.runtime.migration import MigrationContext
+
         with self.engine.connect() as conn:
             return tuple(MigrationContext.configure(conn).get_current_heads())
 
@@ -200,11 +230,26 @@ class Database:
     def needs_upgrade(self) -> bool:
         return set(self.current_revisions()) != set(head_revisions())
 
+    def is_up_to_date(self) -> bool:
+        """Quick check without Alembic: the stored revisions are exactly the files' heads."""
+        heads = script_heads()
+        if heads is None:
+            return False
+        try:
+            with self.engine.connect() as conn:
+                stored = {row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))}
+        except SQLAlchemyError:
+            return False
+        return stored == heads
+
     def upgrade(self, revision: str = "heads", *, backup: bool = True) -> Path | None:
         """Bring the schema to ``revision``; back up an existing SQLite file first.
 
         Returns the backup's path when one was made.
         """
+        from alembic import command
+        from alembic.script import ScriptDirectory
+
         self.check_connection()
         current = set(self.current_revisions())
         known = {rev.revision for rev in ScriptDirectory.from_config(alembic_config()).walk_revisions()}
@@ -264,7 +309,8 @@ def open_database(url: str, *, upgrade: bool = True, echo: bool = False) -> Data
         db.check_connection()
         if upgrade:
             created = db.is_empty()
-            db.upgrade()
+            if created or not db.is_up_to_date():
+                db.upgrade()
             if created or db.needs_seed():
                 from incident_desk.bootstrap import seed_defaults
 
