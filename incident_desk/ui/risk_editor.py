@@ -189,10 +189,11 @@ class CellEditor(QFrame):
         rect = self.editor.grid.cell_rect(likelihood, severity)
         self.adjustSize()
         self.resize(max(250, self.sizeHint().width()), self.sizeHint().height())
-        x = min(
-            max(0, rect.center().x() - self.width() // 2), max(0, self.editor.grid.width() - self.width())
-        )
-        y = min(max(0, rect.bottom() - 6), max(0, self.editor.grid.height() - self.height()))
+        # Beside the cell (left of it when there is room), so the cell stays visible while editing.
+        grid_w, grid_h = self.editor.grid.width(), self.editor.grid.height()
+        x = rect.left() - self.width() - 6 if rect.left() - self.width() - 6 >= 0 else rect.right() + 6
+        x = min(max(0, x), max(0, grid_w - self.width()))
+        y = min(max(0, rect.top()), max(0, grid_h - self.height()))
         self.move(x, y)
         self.show()
         self.raise_()
