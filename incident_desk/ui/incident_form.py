@@ -175,6 +175,7 @@ class IncidentForm(QDialog):
         splitter = QSettings().value("incident_form/people_splitter")
         if isinstance(splitter, QByteArray):
             self.people.splitter.restoreState(splitter)
+        self.title_edit.setFocus()  # typing starts with the title
 
     @classmethod
     def from_draft(cls, db: Database, actor: Actor, draft: drafts.Draft,
@@ -934,10 +935,10 @@ class IncidentForm(QDialog):
             return
         items = [m for msgs in problems.values() for m in msgs]
         if people:
-            names = {p["key"]: p["name"] or "a person without a name" for p in self.people.people}
+            names = {p["key"]: p["name"] or "A person without a name" for p in self.people.people}
             items += [f"{names.get(key, 'A person')}: {m}" for key, per in people.items() for ms in per.values()
                       for m in ms]
-        listing_html = "".join(f"<li>{html.escape(m)}</li>" for m in items)
+        listing_html = "".join(f"<li>{html.escape(m, quote=False)}</li>" for m in items)
         self._notice(f"<b>Not saved yet — {count} thing{'s' if count != 1 else ''} to fix</b> "
                      f"(everything you typed is kept):<ul style='margin:2px 0'>{listing_html}</ul>", "error")
         if focus:

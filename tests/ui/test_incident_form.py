@@ -124,6 +124,18 @@ def test_full_injury_report_is_saved_listed_and_reopened_exactly(
     draw_signature(qtbot, form.signatures.pad)
     qtbot.mouseClick(form.signatures.accept_button, LEFT)
     assert len(form.signatures.pending) == 1
+    # The witness signs their statement.
+    form.signatures.who.setCurrentIndex(
+        form.signatures.who.findText("Will Witness", Qt.MatchFlag.MatchStartsWith)
+    )
+    assert (form.signatures.name.text(), form.signatures.role.currentText()) == ("Will Witness", "Witness")
+    draw_signature(qtbot, form.signatures.pad)
+    qtbot.mouseClick(form.signatures.accept_button, LEFT)
+    assert len(form.signatures.pending) == 2
+    # A photo opens large on double-click (Enter does the same).
+    viewer = form.photos.view_current()
+    assert viewer is not None and viewer.isVisible()
+    viewer.close()
     typed = form.state()
 
     qtbot.mouseClick(form.save_button, LEFT)
@@ -152,7 +164,12 @@ def test_full_injury_report_is_saved_listed_and_reopened_exactly(
         atts = s.scalars(
             select(Attachment).where(Attachment.incident_id == iid).order_by(Attachment.id)
         ).all()
-        assert [a.kind for a in atts] == ["photo", "photo", "signature"]
+        assert [a.kind for a in atts] == ["photo", "photo", "signature", "signature"]
+        assert (atts[3].signer_name, atts[3].signer_role, atts[3].person_id) == (
+            "Will Witness",
+            "Witness",
+            persons[1].id,
+        )
         first = atts[0]
         assert (first.filename, first.caption, first.width, first.height) == (
             "sideways.jpg",
@@ -191,7 +208,8 @@ def test_full_injury_report_is_saved_listed_and_reopened_exactly(
     assert strip(state["people"]) == strip(typed["people"])
     assert [p["caption"] for p in state["photos"]] == ["Where she fell", ""]
     assert [e.signer_name for e in (again.signatures.entries[k] for k in again.signatures.saved)] == [
-        officer.name
+        officer.name,
+        "Will Witness",
     ]
     assert not again.dirty()
 
@@ -204,9 +222,15 @@ def test_validation_errors_show_next_to_fields_and_keep_typing(qtbot, sqlite_db,
     form.reported.setDateTime(now.addSecs(-7200))  # reported before it happened
     form.tabs.setCurrentIndex(incident_form.TAB_COSTS)
     qtbot.keyClicks(form.direct_cost, "-40")
+    form.tabs.setCurrentIndex(incident_form.TAB_PEOPLE)
+    qtbot.mouseClick(form.people.add_button, LEFT)
+    qtbot.keyClicks(form.people.job_title, "Driver")  # but no name
     qtbot.mouseClick(form.save_button, LEFT)
 
     assert form.incident_id is None
+    assert "Enter the person's name" in form.banner.text()
+    assert not form.tabs.tabIcon(incident_form.TAB_PEOPLE).isNull()
+    assert form.people.people[0]["job_title"] == "Driver"
     assert form.errors["title"].isVisible() and "short title" in form.errors["title"].text()
     assert "after the reported date" in form.errors["occurred_at"].text()
     assert "cannot be negative" in form.errors["direct_cost"].text()
