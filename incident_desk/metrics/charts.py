@@ -542,7 +542,7 @@ def figure_risk_heatmap(
             cell = Rectangle(
                 (xi, yi), 1, 1, facecolor=to_rgba(colour, alpha), edgecolor=palette.background, linewidth=2
             )
-            ax.add_patch(cell)
+            ax.add_artist(cell)  # limits are set below; add_patch would recompute them per cell
             if n:
                 _register(fig, cell, hm.filters[(lc, sc)], n, f"{lc} × {sc}: {n}")
                 ax.text(
@@ -605,7 +605,7 @@ def figure_weekday_hour(
                 edgecolor=palette.grid,
                 linewidth=0.5,
             )
-            ax.add_patch(cell)
+            ax.add_artist(cell)  # limits are set below; add_patch would recompute them per cell
             if n:
                 _register(fig, cell, g.filters[(row.key, col.key)], n, f"{row.label} {col.label}: {n}")
     ax.set_xlim(0, 24)
