@@ -90,3 +90,34 @@ def test_the_quick_schema_check_agrees_with_alembic(tmp_path: Path) -> None:
     assert not db.is_up_to_date()
     db.dispose()
     assert not Database(f"sqlite:///{tmp_path / 'empty.sqlite3'}").is_up_to_date()
+
+
+def test_desktop_integration_files_match_the_package() -> None:
+    import re
+    import xml.etree.ElementTree as ET
+
+    from incident_desk import APP_ID, APP_NAME
+
+    desktop = (ROOT / "resources" / f"{APP_ID}.desktop").read_text(encoding="utf-8")
+    entries = dict(line.split("=", 1) for line in desktop.splitlines() if "=" in line)
+    assert (
+        entries["Name"] == APP_NAME
+        and entries["Icon"] == APP_ID
+        and entries["Exec"].startswith("incident-desk")
+    )
+    meta = ET.parse(ROOT / "resources" / f"{APP_ID}.metainfo.xml").getroot()
+    assert meta.findtext("id") == APP_ID
+    assert meta.find("launchable").text == f"{APP_ID}.desktop"
+    images = [img.text for img in meta.iter("image")]
+    assert images, "the metainfo lists no screenshots"
+    for url in images:
+        name = re.search(r"docs/images/([\w.-]+\.png)$", url).group(1)
+        assert (ROOT / "docs" / "images" / name).is_file(), f"screenshot {name} is not in docs/images"
+    for size in (16, 22, 24, 32, 48, 64, 128, 256):
+        png = ROOT / "resources" / "icons" / "hicolor" / f"{size}x{size}" / "apps" / f"{APP_ID}.png"
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = (
+            int.from_bytes(png.read_bytes()[16:20], "big"),
+            int.from_bytes(png.read_bytes()[20:24], "big"),
+        )
+        assert (width, height) == (size, size)
