@@ -24,7 +24,7 @@ STEP_MODULES = [
     # Later steps, in dependency order (each concern adds its module here when it exists):
     "incident_desk.demo.risk",  # assessments, hazards, controls, actions
     "incident_desk.demo.signoff",  # signatures on assessments
-    # "incident_desk.demo.notify",     SLA policy, rules, inbox and outbox
+    "incident_desk.demo.notify",  # SLA escalations, rules, inbox and outbox
     "incident_desk.demo.hours",  # hours worked per site and month
     # "incident_desk.demo.regulatory", establishment details and OSHA case data
     "incident_desk.demo.search",  # full-text index for everything above; must stay last

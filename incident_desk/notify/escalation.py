@@ -14,7 +14,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, delete, exists, or_, select
+from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.orm import Session
 
 from incident_desk import audit
@@ -132,58 +132,59 @@ class CheckReport:
         )
 
 
-def _band_condition(session: Session, target: SlaTarget) -> Any:
-    if target.band is not None:
-        return Incident.priority == target.band
-    bands = session.scalars(
-        select(SlaTarget.band).where(SlaTarget.severity_id == target.severity_id, SlaTarget.band.is_not(None))
-    ).all()
-    if not bands:
-        return True
-    return or_(Incident.priority.is_(None), Incident.priority.not_in(bands))
-
-
 def candidates(session: Session, now: dt.datetime, *, limit: int = 500) -> list[tuple[int, str, int]]:
-    """(incident id, deadline, level) due now and not yet recorded, in a stable order."""
+    """(incident id, deadline, level) due now and not yet recorded, in a stable order.
+
+    Only open incidents with a deadline still to meet are read (SQL does that filtering, on the
+    status index); the few thousand that may be left are compared with their targets here.
+    """
     levels = effective_ladder(session)
-    found: set[tuple[int, str, int]] = set()
     open_statuses = [s.value for s in OPEN_STATUSES]
-    for target in session.scalars(select(SlaTarget)):
-        band = _band_condition(session, target)
-        for name, (_label, minutes_col, done_col) in sla.TARGETS.items():
+    targets: dict[tuple[int, str | None], SlaTarget] = {
+        (t.severity_id, t.band): t for t in session.scalars(select(SlaTarget))
+    }
+    if not targets:
+        return []
+    done_cols = [getattr(Incident, done) for _l, _m, done in sla.TARGETS.values()]
+    is_open = and_(
+        Incident.status.in_(open_statuses), Incident.voided.is_(False), or_(*[c.is_(None) for c in done_cols])
+    )
+    rows = session.execute(
+        select(Incident.id, Incident.severity_id, Incident.priority, Incident.reported_at, *done_cols)
+        .where(is_open)
+        .order_by(Incident.id)
+    ).all()
+    recorded = {
+        (r[0], r[1], r[2])
+        for r in session.execute(
+            select(Escalation.incident_id, Escalation.target, Escalation.level)
+            .join(Incident, Incident.id == Escalation.incident_id)
+            .where(is_open)
+        )
+    }
+    found: list[tuple[int, str, int]] = []
+    for row in rows:
+        iid, severity_id, band, reported = row[0], row[1], row[2], row[3]
+        target = targets.get((severity_id, band)) if band else None
+        target = target or targets.get((severity_id, None))
+        if target is None:
+            continue
+        for (name, (_label, minutes_col, _done)), done_at in zip(sla.TARGETS.items(), row[4:], strict=True):
+            if done_at is not None:
+                continue
             minutes = getattr(target, minutes_col)
-            due_cutoff = now - dt.timedelta(minutes=minutes)  # reported before this: deadline passed
+            due = reported + dt.timedelta(minutes=minutes)
             for lv in levels:
                 if lv.level == 0:
                     lead = min(lv.after_minutes, minutes // 2)
-                    window = and_(
-                        Incident.reported_at <= due_cutoff + dt.timedelta(minutes=lead),
-                        Incident.reported_at > due_cutoff,
-                    )
+                    due_now = due - dt.timedelta(minutes=lead) <= now < due
                 else:
-                    window = Incident.reported_at <= due_cutoff - dt.timedelta(minutes=lv.after_minutes)
-                already = exists().where(
-                    Escalation.incident_id == Incident.id,
-                    Escalation.target == name,
-                    Escalation.level == lv.level,
-                )
-                stmt = (
-                    select(Incident.id)
-                    .where(
-                        Incident.severity_id == target.severity_id,
-                        band,
-                        window,
-                        getattr(Incident, done_col).is_(None),
-                        Incident.voided.is_(False),
-                        Incident.status.in_(open_statuses),
-                        ~already,
-                    )
-                    .order_by(Incident.id)
-                    .limit(limit)
-                )
-                found.update((iid, name, lv.level) for iid in session.scalars(stmt))
-    order = list(sla.TARGETS)
-    return sorted(found, key=lambda x: (x[0], order.index(x[1]), x[2]))[:limit]
+                    due_now = now >= due + dt.timedelta(minutes=lv.after_minutes)
+                if due_now and (iid, name, lv.level) not in recorded:
+                    found.append((iid, name, lv.level))
+                    if len(found) >= limit:
+                        return found
+    return found
 
 
 def check(db: Database, *, now: dt.datetime | None = None, limit: int = 500) -> CheckReport:
