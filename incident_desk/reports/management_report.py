@@ -135,8 +135,9 @@ def management_report(
     tick("Key figures…")
     story: list[Flowable] = _cover(session, org, filt, actor, now, tz, total)
     long_report = total > 30 if contents is None else contents
-    if long_report:
-        story += [P("Contents", "h1"), toc_flowable()]
+    toc = toc_flowable() if long_report else None
+    if toc is not None:
+        story += [P("Contents", "h1"), toc]
     story.append(PageBreak())
 
     # Key figures
@@ -237,6 +238,7 @@ def management_report(
     tick("Incident list…")
     story.append(PageBreak())
     story.append(heading("Incidents in the period"))
+    list_starts = len(story)
     story += _incident_list(session, filt, tz, total, max_listed, progress)
 
     tick("Laying out pages…")
@@ -249,7 +251,7 @@ def management_report(
         header_right=title,
         confidential="Confidential — for management use within the organisation.",
     )
-    pdf = build(story, info, tz=tz, toc=long_report)
+    pdf = build(story, info, tz=tz, toc=toc, toc_prefix=list_starts)
     if slots:
         pdf = charts_pdf.overlay(pdf, slots)
     return pdf
@@ -587,6 +589,7 @@ def _incident_list(
     chunk: list[list[Any]] = []
     header = ["Reference", "Occurred", "Site", "Type", "Severity", "Status", "Title"]
     widths = [25 * mm, 24 * mm, 30 * mm, 22 * mm, 16 * mm, 22 * mm, 39 * mm]
+
     def flush() -> None:
         out.append(_plain_table(header, chunk, widths))
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4, landscape
@@ -44,6 +45,9 @@ RULE = colors.HexColor("#cbd2d9")
 HEAD_BG = colors.HexColor("#e4e7eb")
 ZEBRA = colors.HexColor("#f5f7fa")
 ACCENT = colors.HexColor("#1d4e89")
+
+# Images and fonts stored as binary streams, not ASCII85 text: smaller files, much faster output.
+rl_config.useA85 = 0
 
 CONFIDENTIAL = (
     "Confidential — contains personal and health information. Do not copy or distribute without authority."
@@ -246,19 +250,31 @@ def build(
     info: DocInfo,
     *,
     tz: dt.tzinfo | None = None,
-    toc: bool = False,
+    toc: TableOfContents | None = None,
+    toc_prefix: int | None = None,
     progress: Progress | None = None,
     landscape_pages: bool = False,
 ) -> bytes:
-    """Lay out ``story`` and return the PDF bytes."""
+    """Lay out ``story`` and return the PDF bytes.
+
+    With a table of contents, a first pass lays out ``story[:toc_prefix]`` only, to learn the
+    page of each heading, and the second pass lays out everything. The flowables after the
+    prefix (a long incident list) then need no extra pass, provided the contents fit on the
+    page that holds them in both passes.
+    """
+    maker = _canvas_maker(info, tz)
+    if toc is not None:
+        first = ReportDoc(io.BytesIO(), info, landscape_pages=landscape_pages)
+        edits: list[tuple[Any, ...]] = []
+        first._multiBuildEdits = edits.append  # layout marks flowables; undo them as multiBuild does
+        first.build(story[:toc_prefix] if toc_prefix is not None else story[:], canvasmaker=maker)
+        for fn, *fn_args in edits:
+            fn(*fn_args)
+        toc.beforeBuild()  # what the first pass found becomes what the contents show
     buffer = io.BytesIO()
     doc = ReportDoc(buffer, info, progress=progress, landscape_pages=landscape_pages)
-    doc._flowables_total = len(story) * (2 if toc else 1)
-    maker = _canvas_maker(info, tz)
-    if toc:
-        doc.multiBuild(story, canvasmaker=maker)
-    else:
-        doc.build(story, canvasmaker=maker)
+    doc._flowables_total = len(story)
+    doc.build(story, canvasmaker=maker)
     return buffer.getvalue()
 
 
