@@ -67,7 +67,7 @@ def _safe_url(url: str) -> str:
     except ArgumentError:
         return url
     if parsed.password:
-        parsed = parsed.set(password=None)
+        parsed = parsed._replace(password=None)  # URL.set() treats None as "unchanged"
     return parsed.render_as_string(hide_password=False)
 
 
