@@ -2,7 +2,7 @@
 
 ``install()`` replaces ``sys.excepthook`` (Qt calls it for exceptions raised in slots) and
 routes Qt's own warnings into the log. Before the dialog appears, every open window that
-can save a draft (``save_draft()``) is asked to, so an open incident form is not lost.
+can save a draft (``autosave_draft()`` or ``save_draft()``) is asked to, so an open incident form is not lost.
 """
 
 from __future__ import annotations
@@ -33,7 +33,8 @@ def preserve_drafts() -> int:
     if not isinstance(app, QApplication):
         return 0
     for widget in app.allWidgets():
-        save = getattr(widget, "save_draft", None)
+        # The incident form autosaves with ``autosave_draft``; other forms may offer ``save_draft``.
+        save = getattr(widget, "autosave_draft", None) or getattr(widget, "save_draft", None)
         if callable(save):
             try:
                 save()

@@ -23,6 +23,17 @@ class FormWithDraft(QWidget):
         self.drafts += 1
 
 
+class IncidentFormLike(QWidget):
+    """Like the incident form, which keeps drafts with ``autosave_draft``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.autosaves = 0
+
+    def autosave_draft(self) -> None:
+        self.autosaves += 1
+
+
 @pytest.fixture
 def shown(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     seen: list[str] = []
@@ -43,6 +54,8 @@ def test_an_exception_in_a_slot_is_logged_explained_and_survived(
 ) -> None:
     form = FormWithDraft()
     qtbot.addWidget(form)
+    incident_form = IncidentFormLike()
+    qtbot.addWidget(incident_form)
     button = QPushButton("Boom", form)
     calls: list[int] = []
 
@@ -59,7 +72,7 @@ def test_an_exception_in_a_slot_is_logged_explained_and_survived(
     assert "RuntimeError: the widget fell over" in text
     assert str(log_file) in text
     assert "Open forms were kept as drafts." in text
-    assert form.drafts == 1
+    assert form.drafts == 1 and incident_form.autosaves == 1
     assert "the widget fell over" in log_file.read_text(encoding="utf-8")
     # The app keeps running: the same button works (and fails) again.
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
