@@ -13,6 +13,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QApplication,
     QCheckBox,
     QComboBox,
     QDialog,
@@ -221,7 +222,10 @@ class SettingsDialog(QDialog):
 
     def show_status(self, message: str, error: bool) -> None:
         self.status.setText(message)
-        self.status.setStyleSheet("color: #b71c1c;" if error else "color: #2e7d32;")
+        app = QApplication.instance()
+        dark = app is not None and app.property("incident_desk_theme") == "dark"
+        colour = ("#ff8a80" if dark else "#b71c1c") if error else ("#81c784" if dark else "#2e7d32")
+        self.status.setStyleSheet(f"color: {colour};")
 
 
 def open_settings(window: Any) -> SettingsDialog:
