@@ -189,6 +189,12 @@ def _empty(
     return fig
 
 
+def _ink(background: str) -> str:
+    """Black or white text, whichever reads better on ``background``."""
+    r, g, b, _a = to_rgba(background)
+    return "#1d2127" if 0.299 * r + 0.587 * g + 0.114 * b > 0.55 else "#ffffff"
+
+
 def _short(text: str, limit: int = 28) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -533,35 +539,45 @@ def figure_risk_heatmap(
             known_s.add(sc)
     ax = fig.add_subplot()
     style_axes(ax, palette, grid_axis="")
-    peak = max(hm.counts.values())
+    total = hm.total
     for yi, (lc, _ll) in enumerate(likelihood):
         for xi, (sc, _sl) in enumerate(severity):
             n = hm.counts.get((lc, sc), 0)
             colour = risk.cell_colour(hm.definition, lc, sc)
-            alpha = 0.18 if n == 0 else 0.45 + 0.55 * (n / peak)
+            # The band colour says how serious the cell is; empty cells are faded out.
+            alpha = 0.22 if n == 0 else 0.9
             cell = Rectangle(
                 (xi, yi), 1, 1, facecolor=to_rgba(colour, alpha), edgecolor=palette.background, linewidth=2
             )
             ax.add_artist(cell)  # limits are set below; add_patch would recompute them per cell
             if n:
-                _register(fig, cell, hm.filters[(lc, sc)], n, f"{lc} × {sc}: {n}")
+                _register(fig, cell, hm.filters[(lc, sc)], n, f"{_ll} × {_sl}: {n:,}")
                 ax.text(
                     xi + 0.5,
-                    yi + 0.5,
+                    yi + 0.3,
+                    f"{n / total:.0%}" if n / total >= 0.005 else "<1%",
+                    ha="center",
+                    va="center",
+                    fontsize=LABEL_SIZE - 2,
+                    color=_ink(colour),
+                )
+                ax.text(
+                    xi + 0.5,
+                    yi + 0.58,
                     f"{n:,}",
                     ha="center",
                     va="center",
                     fontsize=10,
                     fontweight="bold",
-                    color="#ffffff" if alpha > 0.6 else palette.text,
+                    color=_ink(colour),
                 )
     ax.set_xlim(0, len(severity))
     ax.set_ylim(0, len(likelihood))
     ax.set_xticks(
         [i + 0.5 for i in range(len(severity))],
         [_short(lbl, 14) for _c, lbl in severity],
-        rotation=20 if len(severity) > 4 else 0,
-        ha="right" if len(severity) > 4 else "center",
+        rotation=20 if len(severity) > 5 else 0,
+        ha="right" if len(severity) > 5 else "center",
     )
     ax.set_yticks([i + 0.5 for i in range(len(likelihood))], [_short(lbl, 16) for _c, lbl in likelihood])
     ax.tick_params(length=0)

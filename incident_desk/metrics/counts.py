@@ -359,7 +359,9 @@ def overdue_actions(session: Session, filt: IncidentFilter, today: dt.date | Non
     today = today or dt.date.today()
     # Few actions are overdue: start from them (status index) and check each one's incident,
     # rather than walking every incident in the date range.
-    matching = exists(select(Incident.id).where(Incident.id == CorrectiveAction.incident_id, *filt.conditions()))
+    matching = exists(
+        select(Incident.id).where(Incident.id == CorrectiveAction.incident_id, *filt.conditions())
+    )
     n_actions, n_incidents = session.execute(
         select(func.count(), func.count(func.distinct(CorrectiveAction.incident_id))).where(
             overdue_condition(today), matching

@@ -23,6 +23,7 @@ from incident_desk.org.models import Organisation
 SLA_COMPLIANCE_MIN = 0.90  # share of incidents meeting the resolve target
 INCREASE_TOLERANCE = 0.10  # incidents or cost up more than 10 % on the previous period
 SATISFACTION_MIN_SHARE = 0.70  # mean score below 70 % of the scale (3.5 of 5)
+RATE_TOLERANCE = 0.005  # a recordable rate up by more than half a percent on the previous period
 
 
 @dataclass(frozen=True)
@@ -207,7 +208,7 @@ def compute_kpis(session: Session, filt: IncidentFilter, now: dt.datetime | None
             _num(rr.trir),
             prev_attr(rr_prev, "trir"),
             counts.change(rr.trir, prev_attr(rr_prev, "trir")),
-            alert=(counts.change(rr.trir, prev_attr(rr_prev, "trir")) or 0) > 0,
+            alert=(counts.change(rr.trir, prev_attr(rr_prev, "trir")) or 0) > RATE_TOLERANCE,
             detail=f"{rr.recordable:,} cases · {float(rr.hours):,.0f} h" if rr.hours else "no hours recorded",
             tooltip=rates.RATE_DEFINITIONS["trir"] + " Red when higher than in the previous period.",
             filter=rr.recordable_filter,
@@ -219,7 +220,7 @@ def compute_kpis(session: Session, filt: IncidentFilter, now: dt.datetime | None
             _num(rr.dart),
             prev_attr(rr_prev, "dart"),
             counts.change(rr.dart, prev_attr(rr_prev, "dart")),
-            alert=(counts.change(rr.dart, prev_attr(rr_prev, "dart")) or 0) > 0,
+            alert=(counts.change(rr.dart, prev_attr(rr_prev, "dart")) or 0) > RATE_TOLERANCE,
             detail=f"{rr.dart_cases:,} cases",
             tooltip=rates.RATE_DEFINITIONS["dart"] + " Red when higher than in the previous period.",
             filter=rr.dart_filter,
@@ -231,7 +232,7 @@ def compute_kpis(session: Session, filt: IncidentFilter, now: dt.datetime | None
             _num(rr.ltifr),
             prev_attr(rr_prev, "ltifr"),
             counts.change(rr.ltifr, prev_attr(rr_prev, "ltifr")),
-            alert=(counts.change(rr.ltifr, prev_attr(rr_prev, "ltifr")) or 0) > 0,
+            alert=(counts.change(rr.ltifr, prev_attr(rr_prev, "ltifr")) or 0) > RATE_TOLERANCE,
             detail=f"{rr.lost_time:,} lost-time injuries · severity rate {_num(rr.severity, 1)}",
             tooltip=rates.RATE_DEFINITIONS["ltifr"]
             + " "
