@@ -41,7 +41,8 @@ class Target:
 
 TARGETS: tuple[Target, ...] = (
     Target("external_id", "External ID", "text", False, 100,
-           ("id", "external id", "incident id", "record id", "case id", "case number", "case no", "report id")),
+           ("id", "external id", "incident id", "record id", "case id", "case number", "case no", "report id", "ref",
+            "ref no")),
     Target("title", "Title", "text", True, 200, ("title", "summary", "subject", "headline", "short description")),
     Target("description", "Description", "text", False, None,
            ("description", "narrative", "final narrative", "details", "what happened", "incident description")),
@@ -55,7 +56,7 @@ TARGETS: tuple[Target, ...] = (
     Target("reported", "Reported (date, or date and time)", "date", False, None,
            ("reported", "reported at", "date reported", "report date", "reported date")),
     Target("type", "Incident type", "lookup", True, None, ("type", "incident type", "category", "event type")),
-    Target("severity", "Severity", "lookup", True, None, ("severity", "severity level", "seriousness")),
+    Target("severity", "Severity", "lookup", True, None, ("severity", "severity level", "seriousness", "level")),
     Target("site", "Site", "lookup", False, 100, ("site", "plant", "facility", "establishment", "site name")),
     Target("location", "Location", "lookup", False, 100, ("location", "area", "location name")),
     Target("customer", "Customer", "lookup", False, 200, ("customer", "client", "employer", "company")),

@@ -46,6 +46,7 @@ COMMANDS: dict[str, str] = {
     "open_database": "incident_desk.ui.app:open_database_command",
     "settings": "incident_desk.ui.settings_dialog:open_settings",
     "backup": "incident_desk.ui.backup_ui:open_backup_dialog",
+    "import": "incident_desk.ui.import_wizard:open_import_wizard",
     "print": "incident_desk.ui.reports_ui:print_report",
     "save_pdf": "incident_desk.ui.reports_ui:save_pdf",
     "export": "incident_desk.ui.reports_ui:export_command",
