@@ -186,7 +186,7 @@ def _alerts(ctx: DemoContext, made: list[tuple[int, str, int, dt.datetime]]) -> 
         msg = compose(
             s,
             incident,
-            f"Escalation level {level} — {label.lower()} deadline missed",
+            f"Level {level} escalation: {label.lower()} deadline missed",
             f"Make sure someone will {sla.EXPECTED[target_name]} now, and find out why it is late.",
         )
         for user_id in officers:

@@ -231,7 +231,7 @@ def _notify(
         rule_event, summary = "sla_warning", f"Reminder: {deadline.label.lower()} deadline at {due}"
     else:
         report.escalations += 1
-        headline = f"Escalation level {lv.level} — {deadline.label.lower()} deadline missed"
+        headline = f"Level {lv.level} escalation: {deadline.label.lower()} deadline missed"
         expected = f"As {lv.name}, make sure someone will {task} now, and find out why it is late."
         details = [
             f"The {deadline.label.lower()} deadline was {due}; it is now {remaining} late.",

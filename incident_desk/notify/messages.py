@@ -61,7 +61,7 @@ def compose(
         ("Status", incident.status.replace("_", " ").capitalize()),
     ]
     details = details or []
-    title = f"{headline}: {incident.reference} {incident.title}"
+    title = f"{incident.reference} · {headline} — {incident.title}"
     subject = f"[{severity}] {incident.reference} {headline} — {incident.title} ({site})"
     width = max(len(k) for k, _v in facts)
     text_lines = [f"{headline}.", "", *[f"{k + ':':<{width + 1}} {v}" for k, v in facts if v], ""]

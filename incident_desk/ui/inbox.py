@@ -211,7 +211,7 @@ class InboxPopup(QFrame):
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.view)
         layout.addWidget(self.empty)
-        self.resize(440, 420)
+        self.resize(560, 440)
 
     def load(self) -> None:
         items = _items(self.bell.db, self.bell.user_id) if self.bell.user_id is not None else []

@@ -236,7 +236,7 @@ class OutboxView(QWidget):
         else:
             self.server_label.setText(
                 "<b>No e-mail server is configured</b>: e-mails wait here until one is set "
-                "in Settings → E-mail."
+                "in Settings → E-mail server."
             )
         parts = [
             f"{outbox.STATUS_LABELS[k]}: {counts.get(k, 0)}" for k in ("pending", "sending", "failed", "sent")
