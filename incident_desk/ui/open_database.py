@@ -63,9 +63,12 @@ class OpenDatabaseDialog(QDialog):
         layout.addLayout(grid)
         self.path.textEdited.connect(lambda _t: self.file_radio.setChecked(True))
         self.server.textEdited.connect(lambda _t: self.server_radio.setChecked(True))
-        layout.addWidget(QLabel("&Recent databases:", buddy=None))
+        recent_label = QLabel("&Recent databases:")
+        layout.addWidget(recent_label)
         self.recent = QListWidget()
         self.recent.setObjectName("recent_databases")
+        self.recent.setStyleSheet("QListWidget::item { padding: 4px 2px; }")
+        recent_label.setBuddy(self.recent)
         for url in recent:
             item = QListWidgetItem(self._label(url))
             item.setData(Qt.ItemDataRole.UserRole, url)
