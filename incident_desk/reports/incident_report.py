@@ -242,7 +242,7 @@ def _people(session: Session, actor: Actor, inc: Incident) -> list[Flowable]:
         data_table(
             ["Name", "Role", "Employment", "Job title", "Injury", "Treatment", "Days", "OSHA"],
             rows,
-            [30 * mm, 19 * mm, 21 * mm, 24 * mm, 27 * mm, 20 * mm, 20 * mm, 17 * mm],
+            [30 * mm, 19 * mm, 22 * mm, 24 * mm, 26 * mm, 20 * mm, 20 * mm, 17 * mm],
             small=True,
         )
     )

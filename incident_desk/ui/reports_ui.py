@@ -269,6 +269,9 @@ class PdfPages:
     def __len__(self) -> int:
         return len(self.doc)
 
+    def close(self) -> None:
+        self.doc.close()
+
     def size_points(self, index: int) -> tuple[float, float]:
         return self.doc[index].get_size()
 
@@ -322,7 +325,9 @@ def preview_dialog(window: Any, data: bytes, title: str) -> QPrintPreviewDialog:
     dialog.setWindowTitle(f"Print preview — {title}")
     dialog.resize(900, 1000)
     dialog.paintRequested.connect(lambda p: paint_pages(p, pages))
+    dialog.finished.connect(lambda _r: pages.close())
     dialog.pdf_pages = pages  # type: ignore[attr-defined]
+    dialog.printer = printer  # type: ignore[attr-defined]  # the dialog does not own it: keep it alive
     return dialog
 
 
