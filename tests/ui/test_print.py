@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 from typing import Any
 
-from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 from PySide6.QtPrintSupport import QPrintPreviewDialog, QPrintPreviewWidget
+from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 from sqlalchemy import select
 
 from incident_desk.audit.models import AuditEvent
