@@ -37,12 +37,26 @@ class FakeWindow:
 def _fill(db: Database) -> None:
     refs = reference_ids(db)
     with db.transaction() as s:
-        for days, site, loc, sev in ((3, "Test Plant", "Workshop", "Major"), (5, "Test Plant", "Workshop", "Minor"),
-                                     (40, "Test Depot", "Yard", "Major"), (41, "Test Plant", "Loading bay", "Major")):
+        for days, site, loc, sev in (
+            (3, "Test Plant", "Workshop", "Major"),
+            (5, "Test Plant", "Workshop", "Minor"),
+            (40, "Test Depot", "Yard", "Major"),
+            (41, "Test Plant", "Loading bay", "Major"),
+        ):
             when = NOW - dt.timedelta(days=days)
-            add_incident(s, refs, severity=sev, site=site, location=loc, occurred=when, reported=when,
-                         status="follow_up", acknowledged_at=when + dt.timedelta(hours=2),
-                         resolved_at=when + dt.timedelta(hours=30), direct_cost=Decimal(100))
+            add_incident(
+                s,
+                refs,
+                severity=sev,
+                site=site,
+                location=loc,
+                occurred=when,
+                reported=when,
+                status="follow_up",
+                acknowledged_at=when + dt.timedelta(hours=2),
+                resolved_at=when + dt.timedelta(hours=30),
+                direct_cost=Decimal(100),
+            )
 
 
 def _screen(qtbot: Any, db: Database, actor: Actor) -> tuple[DashboardScreen, FakeWindow]:
@@ -61,7 +75,9 @@ def _refresh_done(qtbot: Any, screen: DashboardScreen, change: Any) -> None:
     qtbot.waitUntil(lambda: not screen.task.running and not screen._pending, timeout=30000)
 
 
-def test_changing_the_filter_updates_the_tiles(qtbot: Any, sqlite_db: Database, gui_actors: dict[str, Actor]) -> None:
+def test_changing_the_filter_updates_the_tiles(
+    qtbot: Any, sqlite_db: Database, gui_actors: dict[str, Actor]
+) -> None:
     _fill(sqlite_db)
     screen, _window = _screen(qtbot, sqlite_db, gui_actors["manager"])
     assert screen.tiles["incidents"].value.text() == "4"
@@ -77,8 +93,9 @@ def test_changing_the_filter_updates_the_tiles(qtbot: Any, sqlite_db: Database, 
     assert screen.current_filter().date_from == dt.date.today() - dt.timedelta(days=29)
 
 
-def test_clicking_a_bar_lists_exactly_its_incidents(qtbot: Any, sqlite_db: Database,
-                                                    gui_actors: dict[str, Actor]) -> None:
+def test_clicking_a_bar_lists_exactly_its_incidents(
+    qtbot: Any, sqlite_db: Database, gui_actors: dict[str, Actor]
+) -> None:
     _fill(sqlite_db)
     screen, window = _screen(qtbot, sqlite_db, gui_actors["manager"])
     panel = screen.panels["location"]
@@ -115,7 +132,9 @@ def test_tile_click_drills_down(qtbot: Any, sqlite_db: Database, gui_actors: dic
     assert screen.tiles["sla"].toolTip().startswith("Share of incidents resolved within")
 
 
-def test_chart_save_and_copy(qtbot: Any, sqlite_db: Database, gui_actors: dict[str, Actor], tmp_path: Any) -> None:
+def test_chart_save_and_copy(
+    qtbot: Any, sqlite_db: Database, gui_actors: dict[str, Actor], tmp_path: Any
+) -> None:
     _fill(sqlite_db)
     screen, _window = _screen(qtbot, sqlite_db, gui_actors["manager"])
     panel = screen.panels["mttr"]
@@ -127,8 +146,9 @@ def test_chart_save_and_copy(qtbot: Any, sqlite_db: Database, gui_actors: dict[s
     assert not QGuiApplication.clipboard().image().isNull()
 
 
-def test_hours_editor_saves_and_imports(qtbot: Any, sqlite_db: Database, gui_actors: dict[str, Actor],
-                                        tmp_path: Any, monkeypatch: Any) -> None:
+def test_hours_editor_saves_and_imports(
+    qtbot: Any, sqlite_db: Database, gui_actors: dict[str, Actor], tmp_path: Any, monkeypatch: Any
+) -> None:
     from incident_desk.ui.hours_editor import COL_EMPLOYEES, COL_HOURS, HoursEditor
 
     monkeypatch.setattr(QMessageBox, "information", lambda *a, **k: None)
@@ -151,3 +171,25 @@ def test_hours_editor_saves_and_imports(qtbot: Any, sqlite_db: Database, gui_act
     assert dialog.import_csv(str(csv)) == 2
     assert dialog.model.data(dialog.model.index(3, COL_HOURS)) == "13,000"
     assert dialog.changed
+
+
+def test_drill_down_opens_the_incident_list_in_the_main_window(
+    qtbot: Any, sqlite_db: Database, gui_actors: dict[str, Actor]
+) -> None:
+    from incident_desk.ui.main_window import MainWindow
+
+    _fill(sqlite_db)
+    window = MainWindow(sqlite_db, gui_actors["manager"])
+    qtbot.addWidget(window)
+    screen = window.show_screen("dashboard")
+    assert isinstance(screen, DashboardScreen)
+    qtbot.waitUntil(lambda: screen.data is not None and not screen.task.running, timeout=30000)
+    panel = screen.panels["location"]
+    assert panel.figure is not None
+    target = max(charts.drill_targets(panel.figure), key=lambda t: t.count)
+    panel.drill.emit(target)
+    incidents = window.current_screen()
+    assert incidents is window.screens["incidents"]
+    model = incidents.model  # type: ignore[attr-defined]
+    qtbot.waitUntil(lambda: model.total is not None, timeout=30000)
+    assert model.total == target.count == 2
