@@ -405,7 +405,22 @@ class InboxBell(QToolButton):
             self.poll()
 
 
+FORM_TAB = "incident_desk.ui.sla_editor:DeadlinesPanel"
+
+
+def register_form_tab() -> None:
+    """Give the incident form its "Deadlines" tab (the form's documented extension list)."""
+    try:
+        from incident_desk.ui import incident_form
+    except ImportError:
+        return
+    tabs = getattr(incident_form, "INCIDENT_FORM_TABS", None)
+    if isinstance(tabs, list) and FORM_TAB not in tabs:
+        tabs.append(FORM_TAB)
+
+
 def install(window: Any) -> InboxBell:
+    register_form_tab()
     bell = InboxBell(window)
     window.inbox_bell = bell
     window.toolbar.addSeparator()
