@@ -27,8 +27,13 @@ GENESIS = "0" * 64
 HEAD = "audit"
 
 
+_PLAIN = (str, int, float, bool)
+
+
 def jsonable(value: Any) -> Any:
     """Plain JSON types only, so what is stored is exactly what was hashed."""
+    if value is None or type(value) in _PLAIN:
+        return value
     if isinstance(value, dict):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set | frozenset):

@@ -80,14 +80,21 @@ SIGNATURE_FIELDS = (
 )
 
 
-def _pick(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
-    out = {}
-    for name in names:
-        value = getattr(obj, name)
-        if isinstance(value, dt.datetime):
-            value = value.astimezone(dt.UTC).isoformat(timespec="seconds")
-        out[name] = value
-    return jsonable(out)
+def _plain(value: Any) -> Any:
+    """The same plain value ``audit.chain.jsonable`` gives, for the scalar columns signed here."""
+    if value is None or type(value) in (str, int, bool, float):
+        return value
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat(timespec="seconds")
+    return jsonable(value)
+
+
+def _row(row: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """Plain values of a Core row whose first columns are ``names``, in that order."""
+    return {n: v if v is None or type(v) in _SCALARS else _plain(v) for n, v in zip(names, row, strict=False)}
+
+
+_SCALARS = (str, int, bool, float)
 
 
 @dataclass
@@ -99,6 +106,7 @@ class Bundle:
     hazards: list[Any]
     controls: dict[int, list[Any]]
     actions: list[Any]  # every action of the revision, with created_at
+    fixed: dict[str, Any] | None = None  # the part that does not depend on ``as_of``, once built
 
 
 def load_bundles(session: Session, assessment_ids: Iterable[int]) -> dict[int, Bundle]:
@@ -158,20 +166,21 @@ def load_bundles(session: Session, assessment_ids: Iterable[int]) -> dict[int, B
 
 def content_of(bundle: Bundle, *, as_of: dt.datetime | None = None) -> dict[str, Any]:
     """The signed content, as plain JSON values; ``as_of`` leaves out actions created after it."""
+    if bundle.fixed is None:
+        bundle.fixed = {
+            "format": FORMAT,
+            "incident": _row(bundle.incident, INCIDENT_FIELDS),
+            "assessment": _row(bundle.assessment, ASSESSMENT_FIELDS),
+            "hazards": [
+                {
+                    **_row(h, HAZARD_FIELDS),
+                    "controls": [_row(c, CONTROL_FIELDS) for c in bundle.controls.get(h.id, [])],
+                }
+                for h in bundle.hazards
+            ],
+        }
     actions = [x for x in bundle.actions if as_of is None or x.created_at <= as_of]
-    return {
-        "format": FORMAT,
-        "incident": _pick(bundle.incident, INCIDENT_FIELDS),
-        "assessment": _pick(bundle.assessment, ASSESSMENT_FIELDS),
-        "hazards": [
-            {
-                **_pick(h, HAZARD_FIELDS),
-                "controls": [_pick(c, CONTROL_FIELDS) for c in bundle.controls.get(h.id, [])],
-            }
-            for h in bundle.hazards
-        ],
-        "actions": [_pick(x, ACTION_FIELDS) for x in actions],
-    }
+    return {**bundle.fixed, "actions": [_row(x, ACTION_FIELDS) for x in actions]}
 
 
 def content(session: Session, assessment_id: int, *, as_of: dt.datetime | None = None) -> dict[str, Any]:
@@ -188,12 +197,10 @@ def content_hash(data: dict[str, Any]) -> str:
 
 
 def signature_fields(sig: Signature | dict[str, Any]) -> dict[str, Any]:
-    if isinstance(sig, dict):
-        values = {k: sig[k] for k in SIGNATURE_FIELDS}
-    else:
-        values = {k: getattr(sig, k) for k in SIGNATURE_FIELDS}
-    values["signed_at"] = values["signed_at"].astimezone(dt.UTC).isoformat(timespec="microseconds")
-    return jsonable(values)
+    get = sig.__getitem__ if isinstance(sig, dict) else lambda name: getattr(sig, name)
+    values = {k: _plain(get(k)) for k in SIGNATURE_FIELDS if k != "signed_at"}
+    values["signed_at"] = get("signed_at").astimezone(dt.UTC).isoformat(timespec="microseconds")
+    return values
 
 
 def signature_hash(sig: Signature | dict[str, Any]) -> str:
