@@ -19,7 +19,7 @@ from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.colors import LinearSegmentedColormap, to_rgba
 from matplotlib.figure import Figure
-from matplotlib.patches import Rectangle
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -28,6 +28,7 @@ from incident_desk.db.base import utcnow
 from incident_desk.incidents.query import IncidentFilter
 from incident_desk.metrics import counts, risk, timing
 from incident_desk.metrics.grouping import Grouping
+from incident_desk.metrics.summary import current_time
 from incident_desk.metrics.timing import Stage
 from incident_desk.org.models import Organisation, SeverityLevel
 
@@ -643,6 +644,63 @@ def figure_weekday_hour(
     return fig
 
 
+# -- backlog and ageing --------------------------------------------------------------------------
+
+AGE_COLOURS_LIGHT = ("#c8e6c9", "#81c784", "#ffb74d", "#ef6c00", "#b71c1c")
+AGE_COLOURS_DARK = ("#2e5e31", "#43a047", "#f9a825", "#ef6c00", "#e53935")
+
+
+def figure_backlog(
+    session: Session,
+    filt: IncidentFilter,
+    palette: Palette = LIGHT,
+    figsize: tuple[float, float] = FIGSIZE,
+    now: dt.datetime | None = None,
+) -> Figure:
+    """Open incidents by workflow stage, split by how long ago they were reported."""
+    fig = new_figure(palette, figsize)
+    title = "Open incidents by stage and age"
+    b = counts.backlog(session, filt, now or current_time(session))
+    if not b.counts:
+        return _empty(fig, palette, title, "No open incidents in the filter.")
+    ax = fig.add_subplot()
+    style_axes(ax, palette, grid_axis="x")
+    stages = [st for st in counts.OPEN_STAGES if b.by_stage(st)]
+    ys = list(range(len(stages)))[::-1]
+    colours = AGE_COLOURS_DARK if palette.name == "dark" else AGE_COLOURS_LIGHT
+    proxies = [
+        Patch(color=colour, label=label)
+        for (label, _lo, _hi), colour in zip(counts.AGE_BUCKETS, colours, strict=True)
+    ]
+    for y, stage in zip(ys, stages, strict=True):
+        left = 0
+        for (label, _lo, _hi), colour in zip(counts.AGE_BUCKETS, colours, strict=True):
+            n = b.counts.get((stage, label), 0)
+            if not n:
+                continue
+            (bar,) = ax.barh(
+                [y], [n], 0.6, left=[left], color=colour, edgecolor=palette.background, linewidth=0.8
+            )
+            _register(fig, bar, b.filters[(stage, label)], n, f"{stage.value}, open {label}: {n:,}")
+            left += n
+        ax.text(left, y, f"  {left:,}", va="center", ha="left", fontsize=LABEL_SIZE - 1, color=palette.muted)
+    ax.set_yticks(ys, [st.value for st in stages])
+    ax.set_ylim(-0.6, len(stages) - 0.4)
+    ax.set_xlim(0, max(b.by_stage(st) for st in stages) * 1.12)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, nbins=6))
+    ax.set_xlabel("Open incidents (age = time since reported)")
+    fig.legend(
+        handles=proxies,
+        loc="outside lower center",
+        ncols=len(proxies),
+        frameon=False,
+        fontsize=LABEL_SIZE - 1,
+        labelcolor=palette.text,
+    )
+    set_title(ax, palette, title, f"{b.total:,} open")
+    return fig
+
+
 # -- by location / by customer -----------------------------------------------------------------------
 
 
@@ -748,6 +806,7 @@ CHARTS: dict[str, tuple[str, Callable[..., Figure]]] = {
     "cost": ("Cost Pareto", figure_cost_pareto),
     "heatmap": ("Risk heat map", figure_risk_heatmap),
     "weekday_hour": ("Day × hour", figure_weekday_hour),
+    "backlog": ("Backlog and ageing", figure_backlog),
     "location": ("By location", figure_by_location),
     "customer": ("By customer", figure_by_customer),
 }

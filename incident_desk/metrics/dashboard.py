@@ -17,7 +17,17 @@ from incident_desk.metrics.summary import clear_cache, pin_now
 from incident_desk.progress import NO_PROGRESS, Progress
 
 # key -> (title, what it shows); the order is the dashboard's order.
-CHART_KEYS = ("per_period", "mttr", "sla", "cost", "weekday_hour", "heatmap", "location", "customer")
+CHART_KEYS = (
+    "per_period",
+    "mttr",
+    "sla",
+    "cost",
+    "weekday_hour",
+    "heatmap",
+    "backlog",
+    "location",
+    "customer",
+)
 
 
 def build_dashboard(
@@ -49,7 +59,7 @@ def build_dashboard(
             kwargs["period"] = period
         elif key == "cost":
             kwargs["by"] = cost_by
-        elif key == "sla":
+        elif key in ("sla", "backlog"):
             kwargs["now"] = now
         fig = fn(session, filt, **kwargs)
         if figures:
