@@ -33,7 +33,7 @@ KIND_LABELS = {
     "transition": "Status change",
     "sign_in": "Signed in",
     "sign_in_failed": "Failed sign-in",
-    "sign_off": "Signed off",
+    "sign_off": "Approved",
     "reject": "Rejected",
     "void": "Voided",
     "export": "Exported",
@@ -210,9 +210,9 @@ def describe(event: AuditEvent, names: dict[str, dict[Any, str]] | None = None) 
     if event.kind == "transition":
         return f"{who} moved the incident on: {summary}"
     if event.kind == "sign_off":
-        return f"{who} signed: {summary}"
+        return f"{who} {_lower_first(summary) if summary else 'approved the risk assessment'}"
     if event.kind == "reject":
-        return f"{who} {summary[0].lower() + summary[1:] if summary else 'rejected the risk assessment'}"
+        return f"{who} {_lower_first(summary) if summary else 'rejected the risk assessment'}"
     if event.kind == "void":
         return f"{who} voided the incident. {summary}"
     if event.kind == "delete":
@@ -221,7 +221,13 @@ def describe(event: AuditEvent, names: dict[str, dict[Any, str]] | None = None) 
         return f"{who} exported data: {summary}"
     if event.kind in ("sign_in", "sign_in_failed"):
         return f"{who}: {summary}" if summary else f"{who}: {kind_label(event.kind).lower()}"
+    if summary.lower().startswith(who.lower()):
+        return summary
     return f"{who}: {summary}" if summary else f"{who}: {kind_label(event.kind).lower()} {what}"
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 # -- recording helpers for other parts of the app -----------------------------------------------

@@ -45,7 +45,7 @@ from incident_desk.db.base import utcnow
 from incident_desk.errors import AuthenticationError, IncidentDeskError, ValidationError
 from incident_desk.signoff import service as signoff
 from incident_desk.signoff.service import AssessmentView, QueueItem
-from incident_desk.users.roles import allowed
+from incident_desk.users.roles import Role, allowed
 
 Index = QModelIndex | QPersistentModelIndex
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -262,6 +262,13 @@ class MatrixView(QTableWidget):
         return QSize(360, 200)
 
 
+def _role_label(value: str) -> str:
+    try:
+        return Role(value).label
+    except ValueError:
+        return escape(value)
+
+
 def assessment_html(v: AssessmentView) -> str:
     """The assessment, read-only: summary, hazards with controls, actions, decisions so far."""
     a, inc = v.assessment, v.incident
@@ -314,7 +321,7 @@ def assessment_html(v: AssessmentView) -> str:
         parts.append("<p>None yet.</p>")
     else:
         items = "".join(
-            f"<li><b>{e(s.meaning)}</b> by {e(s.signer_name)} ({e(s.role)}, level {s.level}), "
+            f"<li><b>{e(s.meaning)}</b> by {e(s.signer_name)} ({_role_label(s.role)}, level {s.level}), "
             f"{local(s.signed_at)}{' — “' + e(s.comment) + '”' if s.comment else ''}</li>"
             for s in v.signatures
         )
