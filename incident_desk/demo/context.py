@@ -26,7 +26,7 @@ STEP_MODULES = [
     "incident_desk.demo.signoff",  # signatures on assessments
     "incident_desk.demo.notify",  # SLA escalations, rules, inbox and outbox
     "incident_desk.demo.hours",  # hours worked per site and month
-    # "incident_desk.demo.regulatory", establishment details and OSHA case data
+    "incident_desk.demo.regulatory",  # organisation logo, consistent OSHA case facts, photos
     "incident_desk.demo.search",  # full-text index for everything above; must stay last
 ]
 
