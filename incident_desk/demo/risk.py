@@ -379,11 +379,31 @@ def risk_step(ctx: DemoContext) -> None:
             (InfoRequest, q_rows),
         ):
             _insert(s, table.__table__, batch)
-        if prio:
+        if prio and sqlite:
             _executemany(
                 s,
                 "UPDATE incidents SET priority = {p}, response_due_at = {p} WHERE id = {p}",
-                [(p["b_priority"], _ts(p["b_due"]) if sqlite else p["b_due"], p["b_id"]) for p in prio],
+                [(p["b_priority"], _ts(p["b_due"]), p["b_id"]) for p in prio],
+            )
+        elif prio:
+            s.execute(
+                text(
+                    "CREATE TEMP TABLE IF NOT EXISTS demo_priority (id integer, priority varchar(50), "
+                    "due timestamptz) ON COMMIT DROP"
+                )
+            )
+            s.execute(text("TRUNCATE demo_priority"))
+            _copy(
+                s,
+                "demo_priority",
+                ["id", "priority", "due"],
+                [(p["b_id"], p["b_priority"], p["b_due"]) for p in prio],
+            )
+            s.execute(
+                text(
+                    "UPDATE incidents AS i SET priority = d.priority, response_due_at = d.due "
+                    "FROM demo_priority AS d WHERE i.id = d.id"
+                )
             )
         ctx.progress("risk assessments", min(1.0, (start + CHUNK) / max(1, total)))
     if ctx.db.dialect == "postgresql":
@@ -484,6 +504,16 @@ def _executemany(session: Session, sql: str, rows: list[tuple[Any, ...]]) -> Non
         conn.exec_driver_sql(sql.format(p=mark), rows)
 
 
+def _copy(session: Session, table: str, columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL's COPY, through the session's own connection (so inside its transaction)."""
+    if not rows:
+        return
+    raw = session.connection().connection.driver_connection
+    with raw.cursor() as cur, cur.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
 def _insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
@@ -495,7 +525,8 @@ def _insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
         columns = plain + [c for c, _f in special]
         converted = [tuple([r[c] for c in plain] + [f(r[c]) for c, f in special]) for r in rows]
     else:
-        converted = [tuple(r[c] for c in columns) for r in rows]
+        _copy(session, table.name, columns, [tuple(r[c] for c in columns) for r in rows])
+        return
     _executemany(
         session,
         f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(['{p}'] * len(columns))})",
