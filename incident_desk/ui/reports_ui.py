@@ -288,15 +288,9 @@ def paint_pages(printer: QPrinter, pages: PdfPages) -> int:
     if not painter.begin(printer):
         return 0
     try:
+        # A report's pages share one orientation, set on the printer before painting starts.
         for i in range(len(pages)):
-            w, h = pages.size_points(i)
-            layout = QPageLayout(
-                QPageSize(QPageSize.PageSizeId.A4),
-                QPageLayout.Orientation.Landscape if w > h else QPageLayout.Orientation.Portrait,
-                QMarginsF(0, 0, 0, 0),
-            )
             if i:
-                printer.setPageLayout(layout)
                 printer.newPage()
             target = QRectF(printer.pageLayout().paintRectPixels(printer.resolution()))
             target.moveTo(0, 0)

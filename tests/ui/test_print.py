@@ -41,6 +41,19 @@ def _window(qtbot: Any, db: Any, actor: Any, monkeypatch: Any, incident_id: int 
 
 def test_print_preview_of_the_open_incident(qtbot, sqlite_db, gui_actors, monkeypatch, tmp_path):
     iid = _incident(sqlite_db, gui_actors["officer"], title="Pallet fell in aisle 4")
+    from tests.test_reports_fixtures import png
+
+    with sqlite_db.transaction() as s:  # four photos: the report runs to a second page
+        for n in range(4):
+            service.add_attachment(
+                s,
+                gui_actors["officer"],
+                iid,
+                kind="photo",
+                data=png(text=str(n)),
+                mime_type="image/png",
+                filename=f"p{n}.png",
+            )
     window = _window(qtbot, sqlite_db, gui_actors["officer"], monkeypatch, iid)
     shown: list[QPrintPreviewDialog] = []
 
@@ -58,7 +71,7 @@ def test_print_preview_of_the_open_incident(qtbot, sqlite_db, gui_actors, monkey
     window.actions["print"].trigger()
     qtbot.waitUntil(lambda: bool(shown), timeout=30000)
     preview = shown[0].findChild(QPrintPreviewWidget)
-    assert preview.pageCount() == len(shown[0].pdf_pages) >= 1
+    assert preview.pageCount() == len(shown[0].pdf_pages) >= 2
     assert (tmp_path / "preview.png").stat().st_size > 5000
     shown[0].close()
 
