@@ -37,7 +37,7 @@ SCREENS: list[ScreenSpec] = [
     ScreenSpec("risk", "&Risk matrices", "Ctrl+4", "incident_desk.ui.risk_editor:make_screen"),
     ScreenSpec("audit", "&Audit trail", "Ctrl+Shift+A", "incident_desk.ui.audit_view:make_screen", "audit.view"),
     ScreenSpec("users", "&Users", "Ctrl+Shift+U", "incident_desk.ui.users_admin:make_screen", "users.manage"),
-    ScreenSpec("outbox", "&Outbox", "Ctrl+Shift+O", "incident_desk.ui.outbox_view:make_screen", "notify.manage"),
+    ScreenSpec("outbox", "A&lerts", "Ctrl+Shift+O", "incident_desk.ui.outbox_view:make_screen", "notify.manage"),
 ]
 
 # Menu commands: key -> "module:function" called as function(window). Absent = not yet available.

@@ -1,4 +1,5 @@
-"""The e-mail outbox for administrators: waiting and failed messages with their last error, retry and send."""
+"""The Alerts screen for administrators: the e-mail outbox (waiting and failed messages with their last
+error, retry and send), and the tabs editing notification rules and the escalation ladder."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -294,5 +296,23 @@ class OutboxView(QWidget):
         self.window.statusBar().showMessage(error or (report.summary() if report else ""), 8000)
 
 
-def make_screen(window: Any) -> OutboxView:
-    return OutboxView(window)
+class AlertsScreen(QTabWidget):
+    """The administrator's alerts screen: the outbox, the notification rules and the escalation ladder."""
+
+    def __init__(self, window: Any) -> None:
+        super().__init__()
+        from incident_desk.ui.alert_rules import LadderEditor, RulesEditor
+
+        self.outbox = OutboxView(window)
+        self.rules = RulesEditor(window.db, window.actor)
+        self.ladder = LadderEditor(window.db, window.actor)
+        self.addTab(self.outbox, "E-mail &outbox")
+        self.addTab(self.rules, "Notification &rules")
+        self.addTab(self.ladder, "Escalation &ladder")
+
+    def refresh(self) -> None:
+        self.outbox.refresh()
+
+
+def make_screen(window: Any) -> AlertsScreen:
+    return AlertsScreen(window)

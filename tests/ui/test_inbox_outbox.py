@@ -42,7 +42,7 @@ def test_outbox_shows_failures_and_retry_delivers(
     assert report.failed == 1
     window = MainWindow(sqlite_db, gui_actors["admin"])
     qtbot.addWidget(window)
-    view = window.show_screen("outbox")
+    view = window.show_screen("outbox").outbox
     qtmodeltester.check(view.model)
     assert view.model.rowCount() == 4
     assert "127.0.0.1" in view.server_label.text() and "Waiting: 4" in view.counts_label.text()
