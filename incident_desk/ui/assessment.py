@@ -41,6 +41,7 @@ from sqlalchemy import select
 from incident_desk.actor import Actor
 from incident_desk.db import Database
 from incident_desk.errors import IncidentDeskError
+from incident_desk.incidents import workflow
 from incident_desk.incidents.models import Incident
 from incident_desk.incidents.workflow import Status
 from incident_desk.risk import service as risk
@@ -239,6 +240,8 @@ class AssessmentPanel(QWidget):
         self.view: risk.AssessmentView | None = None
         self.matrix: Matrix | None = None
         self.hazard_id: int | None = None
+        self._shown_hazard_id: int | None = None
+        self._saving = False
         self.incident_status = ""
         self.users: list[tuple[int, str]] = []
         self.may_assess = allowed(actor, "risk.assess")
@@ -518,7 +521,7 @@ class AssessmentPanel(QWidget):
                 "<b>No risk assessment yet.</b>"
                 + (
                     " Start one to add hazards and rate them on the organisation's matrix."
-                    if self.incident_status == Status.ASSESSMENT
+                    if self.incident_status in (Status.REPORTED, Status.ASSESSMENT)
                     else ""
                 )
             )
@@ -583,9 +586,19 @@ class AssessmentPanel(QWidget):
 
     def _hazard_selected(self) -> None:
         row = selected(self.hazard_table)
+        if row is not None and row.id != self._shown_hazard_id and not self._saving and self._unsaved_text():
+            # Keep what was typed about the previous hazard before showing the next one.
+            self.hazard_id = row.id
+            self._saving = True
+            try:
+                self._run("Save hazard", lambda s: None)
+            finally:
+                self._saving = False
+            return
         if row is not None:
             self.hazard_id = row.id
         h = self._hazard()
+        self._shown_hazard_id = h.id if h else None
         self.description_edit.setPlainText(h.description if h else "")
         self.existing_edit.setPlainText(h.existing_controls if h else "")
         self.control_model.set_rows(h.controls if h else [])
@@ -628,7 +641,16 @@ class AssessmentPanel(QWidget):
         editable = bool(v and self.may_assess and v.editable_problem is None)
         has_hazard = self._hazard() is not None
         self.start_button.setVisible(v is None)
-        self.start_button.setEnabled(self.may_assess and self.incident_status == Status.ASSESSMENT)
+        self.start_button.setEnabled(
+            self.may_assess
+            and (
+                self.incident_status == Status.ASSESSMENT
+                or (
+                    self.incident_status == Status.REPORTED
+                    and allowed(self.actor, "workflow.start_assessment")
+                )
+            )
+        )
         self.submit_button.setEnabled(
             editable
             and self.incident_status == Status.ASSESSMENT
@@ -676,9 +698,37 @@ class AssessmentPanel(QWidget):
         )
 
     # -- commands --------------------------------------------------------------------------------
+    def _unsaved_text(self) -> list[Callable[[Any], Any]]:
+        """Typed but unsaved hazard text and summary, as service calls to make first (a reload
+        after any change would otherwise throw the typing away)."""
+        calls: list[Callable[[Any], Any]] = []
+        v = self.view
+        if v is None or v.editable_problem is not None or not self.may_assess:
+            return calls
+        shown = next((h for h in v.hazards if h.id == self._shown_hazard_id), None)
+        description = self.description_edit.toPlainText().strip()
+        existing = self.existing_edit.toPlainText().strip()
+        if (
+            shown is not None
+            and description
+            and (description, existing) != (shown.description, shown.existing_controls)
+        ):
+            hid = shown.id
+            calls.append(
+                lambda s: risk.update_hazard(
+                    s, self.actor, hid, description=description, existing_controls=existing
+                )
+            )
+        summary = self.assessment_summary.toPlainText()
+        if summary.strip() != v.summary.strip():
+            calls.append(lambda s: risk.set_summary(s, self.actor, v.id, summary.strip()))
+        return calls
+
     def _run(self, title: str, fn: Callable[[Any], Any]) -> bool:
         try:
             with self.db.transaction() as s:
+                for save_first in self._unsaved_text():
+                    save_first(s)
                 fn(s)
         except IncidentDeskError as exc:
             QMessageBox.warning(self, title, str(exc))
@@ -689,6 +739,19 @@ class AssessmentPanel(QWidget):
         return True
 
     def start(self) -> None:
+        if self.incident_status == Status.REPORTED:
+            # One click for both: move the incident into Assessment, then open the assessment.
+            form = self._form()
+            if form is not None:
+                if not form.run_transition("start_assessment"):
+                    return
+            elif not self._run(
+                "Start assessment",
+                lambda s: workflow.transition(
+                    s, self.actor, s.get(Incident, self.incident_id), "start_assessment"
+                ),
+            ):
+                return
         self._run("Start assessment", lambda s: risk.start(s, self.actor, self.incident_id))
 
     def submit(self) -> None:

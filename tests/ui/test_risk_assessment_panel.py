@@ -142,3 +142,41 @@ def test_the_tab_in_the_incident_form_submits_through_the_form(
     assert form.status == "awaiting_signoff"
     with sqlite_db.reading() as s:
         assert risk.latest_assessment(s, incident_id).status == "submitted"
+
+
+def test_typed_hazard_text_is_kept_when_rating(
+    qtbot: Any, sqlite_db: Database, gui_actors: dict[str, Actor], incident_id: int
+) -> None:
+    officer = gui_actors["officer"]
+    with sqlite_db.transaction() as s:
+        a = risk.start(s, officer, incident_id)
+        risk.add_hazard(s, officer, a.id, "Wet floor")
+        risk.add_hazard(s, officer, a.id, "Trailing hose")
+    w = panel_for(qtbot, sqlite_db, officer, incident_id)
+    w.hazard_table.selectRow(0)
+    w.description_edit.setPlainText("Wet floor near the wash station")
+    click(qtbot, w.inherent_grid, "3", "2")
+    w.existing_edit.setPlainText("Mopping rota")
+    w.hazard_table.selectRow(1)  # moving on keeps what was typed
+    with sqlite_db.reading() as s:
+        first = risk.view(s, incident_id).hazards[0]
+    assert (first.description, first.existing_controls, first.inherent) == (
+        "Wet floor near the wash station",
+        "Mopping rota",
+        ("3", "2"),
+    )
+    assert w.description_edit.toPlainText() == "Trailing hose"
+
+
+def test_start_from_reported_moves_the_incident_into_assessment(
+    qtbot: Any, sqlite_db: Database, gui_actors: dict[str, Actor]
+) -> None:
+    refs = reference_ids(sqlite_db)
+    with sqlite_db.transaction() as s:
+        iid = service.create(s, gui_actors["officer"], incident_data(refs)).id
+    w = panel_for(qtbot, sqlite_db, gui_actors["officer"], iid)
+    assert w.start_button.isEnabled()
+    qtbot.mouseClick(w.start_button, Qt.MouseButton.LeftButton)
+    with sqlite_db.reading() as s:
+        assert s.get(Incident, iid).status == "assessment"
+        assert risk.latest_assessment(s, iid) is not None
