@@ -249,3 +249,32 @@ def test_escalate_command(
     assert "Waiting:" in out and "officer@example.test" in out
     assert main(["outbox", "retry", "--db", db_url]) == 1
     assert "no failed e-mails" in capsys.readouterr().err
+
+
+def test_new_action_owner_is_told_once(db: Database, actors: dict[str, Actor], make_incident: Any) -> None:
+    from incident_desk import events
+    from incident_desk.risk.models import CorrectiveAction
+
+    iid = make_incident("officer")
+    with db.transaction() as s:
+        action = CorrectiveAction(
+            incident_id=iid,
+            description="Replace the worn ladder",
+            action_type="corrective",
+            owner_id=actors["officer2"].user_id,
+            due_date=dt.date(2099, 1, 1),
+            status="open",
+        )
+        s.add(action)
+    escalation.check(db)
+    escalation.check(db)
+    with db.transaction() as s:  # the event, if the actions service sends it, adds nothing more
+        events.emit(s, "action.assigned", action=s.get(CorrectiveAction, action.id), actor=actors["officer"])
+    with db.reading() as s:
+        items = s.scalars(select(InboxItem).where(InboxItem.event == "action_assigned")).all()
+        assert [(i.user_id, i.incident_id) for i in items] == [(actors["officer2"].user_id, iid)]
+        assert "Replace the worn ladder" in items[0].body
+        mails = s.scalars(
+            select(OutboxMessage.to_address).where(OutboxMessage.subject.contains("action"))
+        ).all()
+        assert mails == ["officer2@example.test"]

@@ -210,6 +210,7 @@ def run_check(session: Session, now: dt.datetime, report: CheckReport, *, limit:
         deadline = next(d for d in sla.deadlines(session, incident, now=now) if d.target == target_name)
         _notify(session, incident, deadline, levels[level], now, report)
     _overdue_actions(session, now, report, limit=limit)
+    _new_actions(session, now, report)
 
 
 def _notify(
@@ -369,3 +370,35 @@ def _overdue_actions(session: Session, now: dt.datetime, report: CheckReport, *,
             details={"target": key, "level": 1},
         )
         report.details.append(f"{incident.reference}: action #{action.id} overdue")
+
+
+NEW_ACTION_WINDOW = dt.timedelta(days=2)
+
+
+def _new_actions(session: Session, now: dt.datetime, report: CheckReport) -> None:
+    """Owners of actions created lately hear of them even where no "action.assigned" event was sent."""
+    from incident_desk.notify.subscribers import action_assigned
+    from incident_desk.risk.models import CorrectiveAction
+
+    recent = session.scalars(
+        select(CorrectiveAction)
+        .where(
+            CorrectiveAction.owner_id.is_not(None),
+            CorrectiveAction.status.in_(ACTIVE_ACTION_STATUSES),
+            CorrectiveAction.created_at >= now - NEW_ACTION_WINDOW,
+        )
+        .order_by(CorrectiveAction.id)
+    ).all()
+    if not recent:
+        return
+    done = set(
+        session.scalars(
+            select(Escalation.target).where(
+                Escalation.incident_id.in_({a.incident_id for a in recent}),
+                Escalation.target.like("assigned:%"),
+            )
+        )
+    )
+    for action in recent:
+        if f"assigned:{action.id}:{action.owner_id}"[:40] not in done:
+            report.notifications += action_assigned(session, action, now=now)

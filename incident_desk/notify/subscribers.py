@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,6 +15,8 @@ from incident_desk.incidents.models import Incident, StatusChange
 from incident_desk.notify import sla
 from incident_desk.notify.dispatch import fire
 from incident_desk.notify.messages import local_time
+from incident_desk.notify.models import Escalation
+from incident_desk.notify.sql import insert_ignore
 
 
 def _occurrence(session: Session, incident: Incident) -> int:
@@ -112,14 +115,27 @@ def on_signed_off(session: Session, incident: Incident, actor: Actor, **_: Any) 
     )
 
 
-@subscribe("action.assigned")
-def on_action_assigned(session: Session, action: Any, actor: Actor, **_: Any) -> None:
-    """Payload: ``action`` (a CorrectiveAction with ``owner_id``), ``actor``."""
+def action_assigned(
+    session: Session, action: Any, *, exclude_user_id: int | None = None, now: dt.datetime | None = None
+) -> int:
+    """Tell an action's owner (and whoever the rules name), once per action and owner.
+
+    The marker row in ``escalations`` (target ``assigned:<action>:<owner>``) makes this exactly
+    once whether the event or the checker's sweep of new actions gets there first.
+    """
     incident = session.get(Incident, action.incident_id)
     if incident is None or not action.owner_id:
-        return
+        return 0
+    marker = {
+        "incident_id": action.incident_id,
+        "target": f"assigned:{action.id}:{action.owner_id}"[:40],
+        "level": 0,
+        "at": now or utcnow(),
+    }
+    if not insert_ignore(session, Escalation.__table__, marker):
+        return 0
     due = f" by {action.due_date:%Y-%m-%d}" if action.due_date else ""
-    fire(
+    return fire(
         session,
         "action_assigned",
         incident,
@@ -128,5 +144,12 @@ def on_action_assigned(session: Session, action: Any, actor: Actor, **_: Any) ->
         expected=f"Carry out the action{due} and record the evidence.",
         details=[f"Action: {action.description}"],
         owner_id=action.owner_id,
-        exclude_user_id=actor.user_id,
+        exclude_user_id=exclude_user_id,
+        now=now,
     )
+
+
+@subscribe("action.assigned")
+def on_action_assigned(session: Session, action: Any, actor: Actor, **_: Any) -> None:
+    """Payload: ``action`` (a CorrectiveAction with ``owner_id``), ``actor``."""
+    action_assigned(session, action, exclude_user_id=actor.user_id)

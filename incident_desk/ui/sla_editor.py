@@ -131,6 +131,8 @@ class DeadlinesPanel(QWidget):
                     item.setForeground(QBrush(QColor(colour)))
                 self.table.setItem(r, c, item)
         self.history.setRowCount(len(sent))
+        sent = [row for row in sent if not row[1].startswith("assigned:")]
+        self.history.setRowCount(len(sent))
         for r, (at, target, level) in enumerate(sent):
             label = sla.TARGETS[target][0] if target in sla.TARGETS else target.replace("action:", "Action #")
             what = "Reminder" if level == 0 else f"{level} — {levels.get(level, '')}"
