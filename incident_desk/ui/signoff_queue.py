@@ -12,7 +12,7 @@ from html import escape
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QPixmap
+from PySide6.QtGui import QBrush, QColor, QFont, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -28,11 +28,7 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QSplitter,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QTableView,
-    QTableWidget,
-    QTableWidgetItem,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -45,6 +41,7 @@ from incident_desk.db.base import utcnow
 from incident_desk.errors import AuthenticationError, IncidentDeskError, ValidationError
 from incident_desk.signoff import service as signoff
 from incident_desk.signoff.service import AssessmentView, QueueItem
+from incident_desk.ui.matrix_grid import MatrixGrid
 from incident_desk.users.roles import Role, allowed
 
 Index = QModelIndex | QPersistentModelIndex
@@ -189,77 +186,17 @@ class QueueModel(QAbstractTableModel):
         return ""
 
 
-RATED_ROLE = Qt.ItemDataRole.UserRole + 2
-
-
-class _RatedCellDelegate(QStyledItemDelegate):
-    """Frames the cells the assessment's ratings fall in."""
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        super().paint(painter, option, index)
-        if index.data(RATED_ROLE):
-            painter.save()
-            pen = QPen(QColor("#111111"))
-            pen.setWidth(4)
-            painter.setPen(pen)
-            painter.drawRect(option.rect.adjusted(2, 2, -2, -2))  # type: ignore[attr-defined]
-            painter.restore()
-
-
-class MatrixView(QTableWidget):
-    """The assessment's matrix with the cells its ratings use marked (a compact, read-only grid)."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
-        self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.setAccessibleName("Risk matrix")
-        self.setItemDelegate(_RatedCellDelegate(self))
-        self.setShowGrid(True)
-        self.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.rated: set[tuple[str, str]] = set()
-
-    def show_matrix(
-        self,
-        definition: dict[str, Any],
-        rated: set[tuple[str, str]],
-        labels: dict[tuple[str, str], list[str]],
-    ) -> None:
-        from incident_desk.risk.matrix import Matrix
-
-        self.rated = rated
-        m = Matrix(definition)
-        likelihoods = list(reversed(m.likelihood))  # most likely at the top
-        self.setRowCount(len(likelihoods))
-        self.setColumnCount(len(m.severity))
-        self.setVerticalHeaderLabels([str(lv.get("label", lv.get("code"))) for lv in likelihoods])
-        self.setHorizontalHeaderLabels([str(sv.get("label", sv.get("code"))) for sv in m.severity])
-        self.setToolTip(f"Rows: {m.likelihood_title}; columns: {m.severity_title}")
-        for r, lv in enumerate(likelihoods):
-            for c, sv in enumerate(m.severity):
-                lcode, scode = str(lv["code"]), str(sv["code"])
-                try:
-                    cell = m.rate(lcode, scode)
-                    text, colour = str(cell.score), QColor(cell.colour)
-                except IncidentDeskError:
-                    text, colour = "", QColor("#9e9e9e")
-                hit = (lcode, scode) in rated
-                item = QTableWidgetItem(("● " + text) if hit else text)
-                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                item.setData(RATED_ROLE, hit)
-                item.setBackground(QBrush(colour))
-                item.setForeground(QBrush(QColor("#000000" if colour.lightness() > 140 else "#ffffff")))
-                if hit:
-                    font = QFont()
-                    font.setBold(True)
-                    item.setFont(font)
-                    item.setToolTip("\n".join(labels.get((lcode, scode), [])))
-                self.setItem(r, c, item)
-
-    def sizeHint(self) -> QSize:
-        return QSize(360, 200)
+def matrix_marks(v: AssessmentView) -> dict[tuple[str, str], list[str]]:
+    """Badges for the matrix: I1/R1 = hazard 1 before (inherent) and after (residual) its controls."""
+    marks: dict[tuple[str, str], list[str]] = {}
+    for n, h in enumerate(v.hazards, 1):
+        for prefix, lk, sv in (
+            ("I", h.inherent_likelihood, h.inherent_severity),
+            ("R", h.residual_likelihood, h.residual_severity),
+        ):
+            if lk and sv:
+                marks.setdefault((lk, sv), []).append(f"{prefix}{n}")
+    return marks
 
 
 def _role_label(value: str) -> str:
@@ -289,9 +226,10 @@ def assessment_html(v: AssessmentView) -> str:
         parts.append("<p>No hazards recorded.</p>")
     else:
         rows = [
-            "<tr><th align=left>Hazard</th><th>Inherent</th><th>Residual</th><th align=left>Controls</th></tr>"
+            "<tr><th>#</th><th align=left>Hazard</th><th>Inherent (I)</th><th>Residual (R)</th>"
+            "<th align=left>Controls</th></tr>"
         ]
-        for h in v.hazards:
+        for n, h in enumerate(v.hazards, 1):
             controls = "<br>".join(
                 f"{e(c.description)} <small>({HIERARCHY.get(c.hierarchy, e(c.hierarchy))}"
                 f"{', existing' if c.existing else ''})</small>"
@@ -300,7 +238,7 @@ def assessment_html(v: AssessmentView) -> str:
             if h.existing_controls:
                 controls = f"<small>Existing: {e(h.existing_controls)}</small><br>" + controls
             rows.append(
-                f"<tr><td>{e(h.description)}</td>"
+                f"<tr><td align=center>{n}</td><td>{e(h.description)}</td>"
                 f"<td align=center>{e(h.inherent_band or '—')} {h.inherent_score or ''}</td>"
                 f"<td align=center>{e(h.residual_band or '—')} {h.residual_score or ''}</td>"
                 f"<td>{controls or '—'}</td></tr>"
@@ -500,8 +438,10 @@ class SignoffQueueScreen(QWidget):
         detail = QWidget()
         dl = QVBoxLayout(detail)
         dl.setContentsMargins(6, 0, 0, 0)
-        self.matrix = MatrixView()
-        self.matrix.setMinimumHeight(170)
+        self.matrix = MatrixGrid(compact=True)
+        self.matrix.set_interactive(False)
+        self.matrix.setMinimumHeight(220)
+        self.marks: dict[tuple[str, str], list[str]] = {}
         self.text = QTextBrowser()
         self.text.setAccessibleName("Assessment")
         self.text.setOpenExternalLinks(False)
@@ -525,9 +465,11 @@ class SignoffQueueScreen(QWidget):
         buttons.addWidget(self.reject_button)
         buttons.addStretch(1)
         buttons.addWidget(self.open_button)
-        dl.addWidget(
-            QLabel("<b>Risk matrix</b> — the framed cells (●) are where this assessment's ratings fall")
+        legend = QLabel(
+            "<b>Risk matrix</b> — I1 marks hazard 1 before its controls (inherent), R1 after them (residual)"
         )
+        legend.setWordWrap(True)
+        dl.addWidget(legend)
         dl.addWidget(self.matrix)
         dl.addWidget(self.text, 1)
         dl.addWidget(self.photos_label)
@@ -596,9 +538,8 @@ class SignoffQueueScreen(QWidget):
         self.photos.clear()
         if item is None:
             self.text.setHtml("<p>Select an assessment to see it here.</p>")
-            self.matrix.clear()
-            self.matrix.setRowCount(0)
-            self.matrix.setColumnCount(0)
+            self.matrix.set_definition(None)
+            self.marks = {}
             self.why.hide()
             self.photos_label.hide()
             self.photos.hide()
@@ -608,20 +549,15 @@ class SignoffQueueScreen(QWidget):
         with self.db.reading() as s:
             v = signoff.view(s, self.actor, item.assessment_id)
             photos = [(p.caption or p.filename, attachment_bytes(s, p.id)) for p in v.photos[:12]]
-            labels: dict[tuple[str, str], list[str]] = {}
-            for h in v.hazards:
-                for which, lk, sv in (
-                    ("inherent", h.inherent_likelihood, h.inherent_severity),
-                    ("residual", h.residual_likelihood, h.residual_severity),
-                ):
-                    if lk and sv:
-                        labels.setdefault((lk, sv), []).append(f"{h.description[:50]} ({which})")
+            marks = matrix_marks(v)
             html = assessment_html(v)
-            definition, rated = v.definition, v.rated_cells
+            definition = v.definition
         try:
-            self.matrix.show_matrix(definition, rated, labels)
+            self.matrix.set_definition(definition)
         except (IncidentDeskError, KeyError, TypeError, ValueError):
-            self.matrix.setRowCount(0)
+            self.matrix.set_definition(None)
+        self.marks = marks
+        self.matrix.set_marks(marks)
         self.text.setHtml(html)
         for caption, data in photos:
             pix = QPixmap()

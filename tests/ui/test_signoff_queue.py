@@ -44,9 +44,9 @@ def test_manager_approves_from_the_queue_with_password(qtbot, sqlite_db, gui_act
     assert screen.model.index(0, COL["progress"]).data() == "0 of 2"
     screen.table.selectRow(1)
     assert "Slippery floor" in screen.text.toPlainText() and "Anti-slip mats" in screen.text.toPlainText()
-    assert screen.matrix.rowCount() == 5 and "●" in "".join(
-        screen.matrix.item(r, c).text() for r in range(5) for c in range(5)
-    )
+    # The matrix marks hazard 1 before (3 x 4) and after (2 x 4) its controls.
+    assert screen.matrix.matrix() is not None
+    assert screen.marks == {("3", "4"): ["I1"], ("2", "4"): ["R1"]}
 
     qtbot.mouseClick(screen.approve_button, Qt.MouseButton.LeftButton)
     dialog = screen.dialog
