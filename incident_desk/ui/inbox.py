@@ -2,7 +2,7 @@
 
 ``install(window)`` adds a bell with the unread count to the toolbar. Every ``POLL_MS`` a worker
 reads the signed-in user's new items (a desktop notification is shown for each while the app
-runs); every ``CHECK_MS`` another worker runs the escalation checker and delivers the outbox, the
+runs); every ``CHECK_MS`` (first after ``FIRST_CHECK_MS``) another worker runs the escalation checker and delivers the outbox, the
 same work as ``incident-desk escalate``, so alerts go out while anyone has the app open.
 """
 
@@ -49,6 +49,7 @@ log = logging.getLogger(__name__)
 Index = QModelIndex | QPersistentModelIndex
 POLL_MS = 20_000
 CHECK_MS = 60_000
+FIRST_CHECK_MS = 20_000  # after start-up has settled
 LIST_LIMIT = 100
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -345,7 +346,7 @@ class InboxBell(QToolButton):
             first = QTimer(self)
             first.setSingleShot(True)
             first.timeout.connect(self.check)
-            first.start(min(check_ms, 5000))
+            first.start(min(check_ms, FIRST_CHECK_MS))
 
     def poll(self) -> None:
         if self._polling or self.user_id is None:
