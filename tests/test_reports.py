@@ -7,12 +7,15 @@ from typing import Any
 
 import pytest
 from pypdf import PdfReader
+from sqlalchemy import select
 
 from incident_desk.errors import PermissionDenied, ValidationError
+from incident_desk.incidents import service
+from incident_desk.incidents.models import Person
 from incident_desk.incidents.query import IncidentFilter
 from incident_desk.reports.incident_report import incident_report
 from incident_desk.reports.management_report import management_report
-from tests.test_reports_fixtures import full_incident, image_count, pdf_text
+from tests.test_reports_fixtures import full_incident, image_count, pdf_text, signature_png
 
 NAMES = ["Zoë Ærø", "Łukasz Żółć", "Παναγιώτης", "李雷"]
 
@@ -87,10 +90,25 @@ def test_incident_report_content(db: Any, actors: dict[str, Any], make_incident:
 
 def test_incident_report_privacy_case(db: Any, actors: dict[str, Any], make_incident: Any) -> None:
     iid = full_incident(db, actors, make_incident, photos=0, injured_name="Hidden Harriet", privacy=True)
+    with db.transaction() as s:  # the injured person signs their statement
+        person = s.scalars(select(Person).where(Person.incident_id == iid, Person.role == "injured")).one()
+        service.add_attachment(
+            s,
+            actors["officer"],
+            iid,
+            kind="signature",
+            data=signature_png(),
+            mime_type="image/png",
+            person_id=person.id,
+            signer_name="Hidden Harriet",
+            signer_role="Injured person",
+        )
     with db.reading() as s:
         as_reporter = "\n".join(pdf_text(incident_report(s, actors["reporter"], iid))[1])
         as_officer = "\n".join(pdf_text(incident_report(s, actors["officer"], iid))[1])
-    assert "Hidden Harriet" not in as_reporter and "Privacy case" in as_reporter
+    assert (
+        "Hidden Harriet" not in as_reporter and as_reporter.count("Privacy case") >= 3
+    )  # people, statement, signature
     assert "Hidden Harriet" in as_officer
 
 

@@ -182,7 +182,7 @@ def incident_report(
         progress.update(2, 4, "Adding the risk assessment…")
     story += _assessment(session, inc, users, tz)
     story += _investigation(inc)
-    story += _signatures(session, inc, tz)
+    story += _signatures(session, actor, inc, tz)
     story += _signoff(session, inc, tz)
     story += _history(session, inc, tz)
     story += _comments(session, inc, tz)
@@ -461,7 +461,7 @@ def _investigation(inc: Incident) -> list[Flowable]:
     return [heading("Investigation and resolution", toc=False), *parts] if parts else []
 
 
-def _signatures(session: Session, inc: Incident, tz: dt.tzinfo) -> list[Flowable]:
+def _signatures(session: Session, actor: Actor, inc: Incident, tz: dt.tzinfo) -> list[Flowable]:
     sigs = list(
         session.execute(
             select(Attachment, Blob.data)
@@ -474,13 +474,18 @@ def _signatures(session: Session, inc: Incident, tz: dt.tzinfo) -> list[Flowable
         return []
     cell_w = PAGE_WIDTH / 3
     cells: list[list[Flowable]] = []
+    # A signature given by a privacy case's person is not allowed to give the name away either.
+    hidden = set()
+    if not allowed(actor, "incident.view_private"):
+        hidden = set(session.scalars(select(Person.id).where(Person.incident_id == inc.id, Person.privacy_case)))
     for att, data in sigs:
+        signer = PRIVACY_TEXT if att.person_id in hidden else (att.signer_name or "—")
         img = image_flowable(data, cell_w - 8 * mm, 22 * mm)
         cells.append(
             [
                 img or P("(signature image missing)", "muted"),
                 section_rule(),
-                P(att.signer_name or "—", "h2"),
+                P(signer, "h2"),
                 P(
                     f"{att.signer_role or 'Signatory'} · {fmt_dt(att.signed_at or att.created_at, tz)}",
                     "small",
