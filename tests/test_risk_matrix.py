@@ -239,3 +239,15 @@ def test_signoff_role_may_name_a_role_per_signature() -> None:
     assert mx.validate(d) == []
     d["bands"][3]["signoff_role"] = ["manager", "chief"]
     assert any("who signs off must be one of" in m for m in messages(d))
+
+
+def test_response_time_in_words() -> None:
+    assert [mx.response_text(h) for h in (None, 0, 2, 24, 36, 168, 720)] == [
+        "",
+        "immediately",
+        "within 2 h",
+        "within 24 h",
+        "within 36 h",
+        "within 7 days",
+        "within 30 days",
+    ]

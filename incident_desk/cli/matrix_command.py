@@ -74,7 +74,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from incident_desk.risk import matrices
-    from incident_desk.risk.matrix import Matrix
+    from incident_desk.risk.matrix import Matrix, response_text
 
     db = open_db(args)
     with db.reading() as s:
@@ -90,7 +90,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     print()
     for b in reversed(m.bands):
         print(
-            f"{b['name']}: {b.get('response', '')} (respond within {b.get('response_hours')} h; "
+            f"{b['name']}: {b.get('response', '')} (respond {response_text(b.get('response_hours')) or 'any time'}; "
             f"{b.get('signoffs_required', 1)} × {b.get('signoff_role')} sign-off)"
         )
     return 0

@@ -81,6 +81,17 @@ class CellRating:
     explicit_band: bool
 
 
+def response_text(hours: float | None) -> str:
+    """A band's response time in words: "immediately", "within 24 h", "within 7 days"."""
+    if hours is None:
+        return ""
+    if hours <= 0:
+        return "immediately"
+    if hours < 48 or hours % 24:
+        return f"within {hours:g} h"
+    return f"within {hours / 24:g} days"
+
+
 def cell_key(likelihood: str, severity: str) -> str:
     return f"{likelihood}|{severity}"
 

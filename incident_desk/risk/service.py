@@ -509,6 +509,8 @@ def new_revision(session: Session, actor: Actor, incident_id: int) -> Assessment
         raise WorkflowError(f"Revision {old.revision} is waiting for sign-off; wait for the decision.")
     if incident.voided:
         raise WorkflowError(f"{incident.reference} is void.")
+    if incident.status == Status.CLOSED:
+        raise WorkflowError(f"{incident.reference} is closed; reopen it to revise the risk assessment.")
     new = Assessment(
         incident_id=incident.id,
         revision=old.revision + 1,

@@ -13,7 +13,7 @@ from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from incident_desk.risk.matrix import Matrix
+from incident_desk.risk.matrix import Matrix, response_text
 
 Cell = tuple[str, str]
 
@@ -26,6 +26,7 @@ def text_colour(background: QColor) -> QColor:
 
 
 class MatrixGrid(QWidget):
+    LEGEND_ROW = 18
     cellClicked = Signal(str, str)
     headerClicked = Signal(str, int)  # axis ("likelihood" / "severity"), level index
 
@@ -45,6 +46,7 @@ class MatrixGrid(QWidget):
         self._interactive = True
         self._compact = compact
         self._show_overrides = False
+        self._legend = False
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -77,6 +79,12 @@ class MatrixGrid(QWidget):
         self._problems = set(cells)
         self.update()
 
+    def set_legend(self, show: bool) -> None:
+        """A key under the grid: each band's colour, name and required response (for print)."""
+        self._legend = show
+        self.updateGeometry()
+        self.update()
+
     def set_show_overrides(self, show: bool) -> None:
         """Mark cells whose score or band is set by hand (the editor shows these)."""
         self._show_overrides = show
@@ -84,6 +92,8 @@ class MatrixGrid(QWidget):
 
     def set_interactive(self, interactive: bool) -> None:
         self._interactive = interactive
+        # Only a grid that can be picked from belongs in the keyboard focus chain.
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus if interactive else Qt.FocusPolicy.NoFocus)
         self.setCursor(Qt.CursorShape.PointingHandCursor if interactive else Qt.CursorShape.ArrowCursor)
         self.update()
 
@@ -100,7 +110,10 @@ class MatrixGrid(QWidget):
             return QSize(400, 300)
         axis, head_w, head_h, title_h = self._metrics()
         cw, ch = (70, 44) if self._compact else (112, 70)
-        return QSize(axis + head_w + cw * len(m.severity) + 2, title_h + head_h + ch * len(m.likelihood) + 2)
+        return QSize(
+            axis + head_w + cw * len(m.severity) + 2,
+            title_h + head_h + ch * len(m.likelihood) + 2 + self._legend_height(),
+        )
 
     def minimumSizeHint(self) -> QSize:
         m = self._matrix
@@ -115,8 +128,13 @@ class MatrixGrid(QWidget):
             axis + head_w,
             title_h + head_h,
             self.width() - axis - head_w - 1,
-            self.height() - title_h - head_h - 1,
+            self.height() - title_h - head_h - 1 - self._legend_height(),
         )
+
+    def _legend_height(self) -> int:
+        if not self._legend or self._matrix is None:
+            return 0
+        return 10 + self.LEGEND_ROW * len(self._matrix.bands)
 
     def cell_rect(self, likelihood: str, severity: str) -> QRect:
         m = self._matrix
@@ -401,6 +419,28 @@ class MatrixGrid(QWidget):
             )
         )
         p.drawRect(grid)
+        if self._legend:
+            self._draw_legend(p, grid, small, ink)
+
+    def _draw_legend(self, p: QPainter, grid: QRect, font: QFont, ink: QColor) -> None:
+        m = self._matrix
+        assert m is not None
+        p.setFont(font)
+        y = grid.bottom() + 10
+        for band in reversed(m.bands):
+            swatch_rect = QRect(grid.left(), y + 3, 22, self.LEGEND_ROW - 6)
+            p.fillRect(swatch_rect, QColor(str(band.get("colour", "#9e9e9e"))))
+            hours = band.get("response_hours")
+            when = f" ({response_text(hours)})" if hours is not None else ""
+            text = f"{band.get('name', '')} — {band.get('response', '')}{when}"
+            p.setPen(ink)
+            rect = QRect(grid.left() + 30, y, self.width() - grid.left() - 30, self.LEGEND_ROW)
+            p.drawText(
+                rect,
+                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                p.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, rect.width()),
+            )
+            y += self.LEGEND_ROW
 
     def _draw_marks(self, p: QPainter, rect: QRect, marks: list[str], font: QFont) -> None:
         badge_font = QFont(font)

@@ -76,3 +76,13 @@ def test_rows_model_passes_the_model_tester(qtmodeltester: Any) -> None:
     model.set_rows([{"name": "a", "score": 1}, {"name": "b", "score": None}])
     qtmodeltester.check(model)
     assert model.index(1, 1).data() == ""
+
+
+def test_legend_lists_every_band_for_print(qtbot: Any) -> None:
+    grid = MatrixGrid(definition("4x4-likelihood-severity.json"))
+    qtbot.addWidget(grid)
+    plain = grid.sizeHint().height()
+    grid.set_legend(True)
+    assert grid.sizeHint().height() == plain + 10 + 4 * MatrixGrid.LEGEND_ROW
+    grid.resize(grid.sizeHint())
+    assert grid.cell_rect("1", "1").bottom() < grid.height() - 4 * MatrixGrid.LEGEND_ROW
