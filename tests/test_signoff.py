@@ -205,3 +205,25 @@ def test_signature_survives_progress_on_actions_but_not_content_edits(db, actors
         problems = list(verify_signatures(s))
     assert len(problems) == 1 and problems[0].tampered
     assert "residual_score: 8 → 1" in problems[0].message
+
+
+def test_wrong_passwords_when_signing_count_as_failed_sign_ins(db, actors, make_incident):
+    import datetime as dt
+
+    aid = submitted_assessment(db, actors, make_incident())
+    now = dt.datetime.now(dt.UTC)
+    for i in range(5):
+        with pytest.raises(signoff.WrongPassword), db.transaction() as s:
+            signoff.approve(s, actors["manager"], aid, "guess", now=now)
+        with db.transaction() as s:
+            locked = signoff.record_wrong_password(
+                s, actors["manager"], aid, now=now + dt.timedelta(seconds=i)
+            )
+    assert locked
+    with pytest.raises(AuthenticationError, match="locked after 5 wrong passwords"), db.transaction() as s:
+        signoff.approve(s, actors["manager"], aid, PASSWORD, now=now + dt.timedelta(minutes=5))
+    with db.transaction() as s:
+        signoff.approve(s, actors["manager"], aid, PASSWORD, now=now + dt.timedelta(minutes=16))
+    with db.reading() as s:
+        failed = s.scalars(select(AuditEvent).where(AuditEvent.kind == "sign_in_failed")).all()
+        assert len(failed) == 5 and "account locked" in failed[-1].summary

@@ -330,15 +330,59 @@ def _refuse(reason: str, a: Assessment) -> None:
         raise WorkflowError(reason) if a.status != AWAITING else PermissionDenied(reason)
 
 
-def _reauthenticate(session: Session, actor: Actor, password: str) -> User:
+class WrongPassword(AuthenticationError):
+    """The password re-entered to sign was wrong (the caller records it with ``record_wrong_password``)."""
+
+
+def _reauthenticate(session: Session, actor: Actor, password: str, now: dt.datetime) -> User:
     if actor.user_id is None:
         raise AuthenticationError("A signature needs a person: sign in with your own account.")
     user = users.get(session, actor.user_id)
     if not user.active:
         raise AuthenticationError(f"The account {user.username} is deactivated.")
+    if user.locked_until is not None and user.locked_until > now:
+        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+        raise AuthenticationError(
+            f"The account {user.username} is locked after {users.MAX_FAILED_SIGN_INS} wrong passwords: "
+            f"try again in {minutes} minute{'s' if minutes > 1 else ''}."
+        )
     if not password or not users.verify_password(user, password):
-        raise AuthenticationError("The password is wrong: the assessment was not signed.")
+        raise WrongPassword("The password is wrong: the assessment was not signed.")
+    user.failed_logins = 0
     return user
+
+
+def record_wrong_password(
+    session: Session, actor: Actor, assessment_id: int, *, now: dt.datetime | None = None
+) -> bool:
+    """Count a wrong password given to sign, as a failed sign-in; True when the account is now locked.
+
+    Run it in its own transaction after ``approve`` raised ``WrongPassword`` (whose own
+    transaction was rolled back), so the attempt is kept.
+    """
+    if actor.user_id is None:
+        return False
+    now = now or utcnow()
+    user = users.get(session, actor.user_id)
+    a = session.get(Assessment, assessment_id)
+    user.failed_logins += 1
+    locked = user.failed_logins >= users.MAX_FAILED_SIGN_INS
+    if locked:
+        user.locked_until = now + users.LOCKOUT
+        user.failed_logins = 0
+    audit.record(
+        session,
+        actor,
+        "sign_in_failed",
+        entity="user",
+        entity_id=user.id,
+        incident_id=a.incident_id if a else None,
+        summary="Wrong password when signing a risk assessment"
+        + (" — account locked for 15 minutes" if locked else ""),
+        details={"assessment_id": assessment_id},
+        at=now,
+    )
+    return locked
 
 
 def _sign(
@@ -387,8 +431,8 @@ def approve(
     rule = rule_of(session, a)
     approvals = current_approvals(session, a.id)
     _refuse(why_cannot_sign(session, actor, a, rule, approvals), a)
-    _reauthenticate(session, actor, password)
     when = now or utcnow()
+    _reauthenticate(session, actor, password, when)
     level = len(approvals) + 1
     role = rule.role_for_level(level)
     sig, data = _sign(

@@ -327,6 +327,13 @@ class ApproveDialog(QDialog):
                     s, self.actor, self.item.assessment_id, self.password.text(), self.comment.toPlainText()
                 )
                 sig_id = sig.id
+        except signoff.WrongPassword as exc:
+            with self.db.transaction() as s:
+                locked = signoff.record_wrong_password(s, self.actor, self.item.assessment_id)
+            self._error(str(exc) + (" Your account is now locked for 15 minutes." if locked else ""))
+            self.password.selectAll()
+            self.password.setFocus()
+            return
         except AuthenticationError as exc:
             self._error(str(exc))
             self.password.selectAll()

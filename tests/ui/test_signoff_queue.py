@@ -55,6 +55,12 @@ def test_manager_approves_from_the_queue_with_password(qtbot, sqlite_db, gui_act
     qtbot.keyClicks(dialog.password, "wrong password")
     qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
     assert dialog.isVisible() and "password is wrong" in dialog.error.text()
+    from incident_desk.audit.models import AuditEvent
+
+    with sqlite_db.reading() as s:
+        assert s.scalars(select(AuditEvent.summary).where(AuditEvent.kind == "sign_in_failed")).one() == (
+            "Wrong password when signing a risk assessment"
+        )
     dialog.password.clear()
     qtbot.keyClicks(dialog.password, PASSWORD)
     qtbot.keyClicks(dialog.comment, "Mats before Friday.")
