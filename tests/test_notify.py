@@ -436,3 +436,36 @@ def test_smtp_password_goes_to_the_keyring_when_there_is_one(
 
         assert "s3cret" not in str(s.get(Setting, "smtp").value)  # type: ignore[union-attr]
         assert smtp.load(s)[1] == "s3cret"
+
+
+def test_signoff_events_reach_managers_and_assignee(
+    db: Database, actors: dict[str, Actor], make_incident: Any
+) -> None:
+    from incident_desk import events
+    from incident_desk.incidents import service
+    from incident_desk.incidents.models import Incident
+
+    iid = make_incident("reporter")
+    with db.transaction() as s:
+        service.assign(s, actors["manager"], iid, actors["officer"].user_id)
+    with db.transaction() as s:
+        events.emit(
+            s, "incident.submit_for_signoff", incident=s.get(Incident, iid), actor=actors["officer"], note=""
+        )
+    with db.transaction() as s:
+        events.emit(
+            s,
+            "incident.reject",
+            incident=s.get(Incident, iid),
+            actor=actors["manager"],
+            note="The controls for the wet floor are not specific enough.",
+        )
+    with db.reading() as s:
+        asked = s.scalars(
+            select(OutboxMessage).where(OutboxMessage.subject.contains("awaiting sign-off"))
+        ).all()
+        assert sorted(m.to_address for m in asked) == ["manager2@example.test", "manager@example.test"]
+        assert "sign it off or reject it in the sign-off queue" in asked[0].body_text
+        rejected = s.scalars(select(InboxItem).where(InboxItem.event == "rejected")).all()
+        assert [i.user_id for i in rejected] == [actors["officer"].user_id]
+        assert "not specific enough" in rejected[0].body
