@@ -521,9 +521,10 @@ class CheckPage(QWizardPage):
         self.fix.toggled.connect(self.completeChanged)
         layout = QVBoxLayout(self)
         layout.addWidget(self.summary)
-        layout.addWidget(self.list, 1)
+        layout.addWidget(self.list, 100)
         layout.addWidget(self.fix)
         layout.addWidget(self.skip)
+        layout.addStretch(1)  # keeps the summary at the top when there is no problem list
         self.task: BackgroundTask | None = None
         self.done = False
 
@@ -531,6 +532,7 @@ class CheckPage(QWizardPage):
         self.done = False
         self.wiz.prepared = None
         self.summary.setText("Reading and checking every row…")
+        self.list.setVisible(True)
         self.problem_model.set([""], [])
         self.fix.setVisible(False)
         self.skip.setVisible(False)
@@ -554,8 +556,13 @@ class CheckPage(QWizardPage):
         self.wiz.prepared = prepared
         bad, total = len(prepared.bad_rows), prepared.total
         self.problem_model.set(["Problem"], [[str(p)] for p in prepared.problems])
+        self.list.setVisible(bool(prepared.problems))
         if not prepared.problems:
-            self.summary.setText(f"All {total:,} rows are ready to import.")
+            self.summary.setText(f"All {total:,} rows passed the checks and are ready to import.\n\n"
+                                 "Rows imported from this file before are recognised by their ID: they are updated "
+                                 "if they changed in the file and otherwise left as they are, so nothing is "
+                                 "duplicated. Click Next to import; you can cancel while it runs, and then nothing "
+                                 "is written.")
         else:
             self.summary.setText(f"{bad:,} of {total:,} rows have problems ({len(prepared.problems):,} listed by row "
                                  "and column). Choose what to do:")
