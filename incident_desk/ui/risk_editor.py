@@ -563,7 +563,7 @@ class RiskMatrixEditor(QWidget):
         self.grid.set_show_overrides(True)
         self.grid.setMinimumHeight(320)
         cv.addWidget(self.grid, 1)
-        hint = QLabel(
+        self.hint = hint = QLabel(
             "Click a level's name to edit it; click a cell to override its score or band. "
             "A folded corner marks a cell whose score or band is set by hand."
         )
@@ -809,6 +809,28 @@ class RiskMatrixEditor(QWidget):
         self.set_active_button.setEnabled(self.may_edit and not (summary and summary.active))
         self.duplicate_button.setEnabled(self.may_edit)
         self.import_button.setEnabled(self.may_edit)
+        # People who may only look see no editing controls at all, rather than a wall of greyed buttons.
+        for w in (
+            self.undo_button,
+            self.redo_button,
+            self.save_button,
+            self.add_row_button,
+            self.add_column_button,
+            self.set_active_button,
+            self.duplicate_button,
+            self.import_button,
+            self.bands.add,
+            self.bands.remove_button,
+            self.bands.up,
+            self.bands.down,
+        ):
+            w.setVisible(self.may_edit)
+        self.hint.setText(
+            "Click a level's name to edit it; click a cell to override its score or band. A folded corner marks "
+            "a cell whose score or band is set by hand."
+            if self.editable
+            else "A folded corner marks a cell whose score or band is set by hand."
+        )
         if full:
             self.bands.load()
             if self.level_editor.isVisible():
