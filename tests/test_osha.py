@@ -169,6 +169,17 @@ def test_300_log_privacy_case_never_named(db: Any, actors: dict[str, Any], plant
         assert f"Page {i} of {len(pages)}" in page
 
 
+def test_300_privacy_list_on_request(db: Any, actors: dict[str, Any], plant: int) -> None:
+    with db.reading() as s:
+        site = s.get(Site, plant)
+        _r, pages = pdf_text(form_300(s, actors["manager"], site, YEAR, privacy_list=True))
+        with pytest.raises(PermissionDenied):
+            form_300(s, actors["reporter"], site, YEAR, privacy_list=True)
+    assert "Secret Sam" not in " ".join(pages[:-1])
+    assert "Confidential list of privacy cases" in pages[-1] and "Secret Sam" in pages[-1]
+    assert f"{YEAR}-006" in pages[-1]
+
+
 def test_300_log_pages_carry_totals(
     db: Any, actors: dict[str, Any], make_incident: Any, refs: dict[str, Any]
 ) -> None:

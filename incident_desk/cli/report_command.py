@@ -49,6 +49,12 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         f.add_argument(
             "--establishment", metavar="SITE", help="site name or code (needed with several sites)"
         )
+        if form == "osha300":
+            f.add_argument(
+                "--privacy-list",
+                action="store_true",
+                help="add the confidential list of privacy cases with the names, on its own page",
+            )
         if form == "osha301":
             f.add_argument(
                 "--case", metavar="N", help="case number or incident reference (default: every case)"
@@ -103,7 +109,7 @@ def cmd_osha(args: argparse.Namespace) -> int:
     with db.transaction() as s:
         site = osha.find_establishment(s, args.establishment)
         if args.form == "osha300":
-            data = form_300(s, actor, site, args.year)
+            data = form_300(s, actor, site, args.year, privacy_list=args.privacy_list)
         elif args.form == "osha300a":
             data = form_300a(s, actor, site, args.year)
         else:

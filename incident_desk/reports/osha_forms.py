@@ -205,10 +205,22 @@ def _log_table(rows: list[osha.Case], totals_label: str, all_rows: list[osha.Cas
 
 
 def form_300(
-    session: Session, actor: Actor, site: Site, year: int, *, progress: Progress | None = None
+    session: Session,
+    actor: Actor,
+    site: Site,
+    year: int,
+    *,
+    progress: Progress | None = None,
+    privacy_list: bool = False,
 ) -> bytes:
-    """The 300 log for ``site`` and ``year``: 12 cases a page, each page with its totals."""
+    """The 300 log for ``site`` and ``year``: 12 cases a page, each page with its totals.
+
+    ``privacy_list`` adds, on a page of its own, the confidential list of privacy cases with
+    the names (only for readers allowed to see private details).
+    """
     require(actor, "reports.view")
+    if privacy_list:
+        require(actor, "incident.view_private")
     est = osha.establishment(session, site)
     all_cases = osha.cases(session, site.id, year)
     story: list[Flowable] = []
@@ -236,6 +248,31 @@ def form_300(
         )
         if n < len(chunks):
             story.append(PageBreak())
+    if privacy_list:
+        private = [c for c in all_cases if c.privacy_case]
+        story += [
+            PageBreak(),
+            P("Confidential list of privacy cases", "title"),
+            section_rule(),
+            spacer(1.5),
+            P(
+                f"{est.name}, {year}. Keep this list apart from the posted log and show it only to those "
+                "entitled to see it (29 CFR 1904.29(b)(6)–(9)).",
+                "notice",
+            ),
+        ]
+        if private:
+            from incident_desk.reports.pdf import data_table
+
+            story.append(
+                data_table(
+                    ["Case no.", "Employee's name", "Job title", "Date", "Incident"],
+                    [[c.case_number, c.name, c.job_title, fmt_date(c.date), c.reference] for c in private],
+                    [30 * mm, 80 * mm, 60 * mm, 35 * mm, 40 * mm],
+                )
+            )
+        else:
+            story.append(P(f"No privacy cases at {est.name} in {year}.", "muted"))
     org = session.get(Organisation, 1)
     return build(
         story, _info(session, actor, f"OSHA 300 log {year}", est), tz=org_timezone(org), landscape_pages=True
