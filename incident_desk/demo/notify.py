@@ -208,9 +208,59 @@ def _alerts(ctx: DemoContext, made: list[tuple[int, str, int, dt.datetime]]) -> 
         s.execute(insert(OutboxMessage.__table__), mail_rows)
 
 
+def _actions(ctx: DemoContext) -> None:
+    """Overdue actions already flagged and new ones already announced, as a running checker would have."""
+    from incident_desk.risk.models import CorrectiveAction
+
+    s = ctx.session
+    rows: list[dict[str, Any]] = []
+    events: list[PendingEvent] = []
+    overdue = s.execute(
+        select(CorrectiveAction.id, CorrectiveAction.incident_id, CorrectiveAction.due_date).where(
+            CorrectiveAction.due_date < ctx.now.date(),
+            CorrectiveAction.status.in_(escalation.ACTIVE_ACTION_STATUSES),
+        )
+    ).all()
+    for action_id, incident_id, due in overdue:
+        at = min(dt.datetime.combine(due + dt.timedelta(days=1), dt.time(7), tzinfo=dt.UTC), ctx.now)
+        rows.append({"incident_id": incident_id, "target": f"action:{action_id}", "level": 1, "at": at})
+        events.append(
+            PendingEvent(
+                "escalate",
+                "action",
+                action_id,
+                incident_id,
+                f"Corrective action overdue since {due:%Y-%m-%d}",
+                {"target": f"action:{action_id}", "level": 1},
+                at,
+                None,
+                escalation.CHECKER.name,
+            )
+        )
+    recent = s.execute(
+        select(
+            CorrectiveAction.id,
+            CorrectiveAction.incident_id,
+            CorrectiveAction.owner_id,
+            CorrectiveAction.created_at,
+        ).where(
+            CorrectiveAction.owner_id.is_not(None),
+            CorrectiveAction.created_at >= ctx.now - escalation.NEW_ACTION_WINDOW,
+        )
+    ).all()
+    rows += [
+        {"incident_id": iid, "target": f"assigned:{aid}:{owner}"[:40], "level": 0, "at": created}
+        for aid, iid, owner, created in recent
+    ]
+    for chunk in range(0, len(rows), 5000):
+        s.execute(insert(Escalation.__table__), rows[chunk : chunk + 5000])
+    append_many(s, events)
+
+
 def notify_step(ctx: DemoContext) -> None:
     _rules(ctx)
     made = _escalations(ctx)
+    _actions(ctx)
     _alerts(ctx, made)
     ctx.extra["escalations"] = len(made)
 
