@@ -48,7 +48,7 @@ from incident_desk.risk import service as risk
 from incident_desk.risk.matrix import Matrix
 from incident_desk.ui.matrix_grid import MatrixGrid, text_colour
 from incident_desk.users.models import User
-from incident_desk.users.roles import allowed
+from incident_desk.users.roles import Role, allowed
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -444,12 +444,14 @@ class AssessmentPanel(QWidget):
         v.addWidget(self.action_table, 1)
         row = QHBoxLayout()
         self.add_action_button = QPushButton("New action…")
+        self.edit_action_button = QPushButton("Edit…")
         self.progress_button = QPushButton("In progress")
         self.done_button = QPushButton("Mark done…")
         self.verify_button = QPushButton("Verify…")
         self.cancel_action_button = QPushButton("Cancel action…")
         for b in (
             self.add_action_button,
+            self.edit_action_button,
             self.progress_button,
             self.done_button,
             self.verify_button,
@@ -461,6 +463,10 @@ class AssessmentPanel(QWidget):
         row.addWidget(self.overdue_label)
         v.addLayout(row)
         self.add_action_button.clicked.connect(self.add_action)
+        self.edit_action_button.clicked.connect(self.edit_action)
+        self.action_table.doubleClicked.connect(
+            lambda _i: self.edit_action_button.isEnabled() and self.edit_action()
+        )
         self.progress_button.clicked.connect(lambda: self._action_status("in_progress"))
         self.done_button.clicked.connect(lambda: self._action_status("done"))
         self.cancel_action_button.clicked.connect(lambda: self._action_status("cancelled"))
@@ -539,6 +545,16 @@ class AssessmentPanel(QWidget):
                 f"{escape(due)}</span>"
             )
             band = self.matrix.band_by_name(v.overall_band) if self.matrix else None
+            if band:
+                try:
+                    accept = Role(str(band.get("accept_role"))).label
+                except ValueError:
+                    accept = str(band.get("accept_role"))
+                self.summary_label.setText(
+                    self.summary_label.text()
+                    + f"<br><b>{escape(str(band.get('name')))}</b>: {escape(str(band.get('response', '')))} "
+                    f"<span style='color:#607d8b'>· may be accepted by: {escape(accept)}</span>"
+                )
             chip(
                 self.overall_chip,
                 f"{v.overall_score} · {v.overall_band}" if v.overall_band else "not rated",
@@ -678,6 +694,7 @@ class AssessmentPanel(QWidget):
         closed = self.incident_status == Status.CLOSED
         self.add_action_button.setEnabled(self.may_act and not closed)
         live = action is not None and action.status not in ("verified", "cancelled")
+        self.edit_action_button.setEnabled(self.may_act and live)
         self.progress_button.setEnabled(self.may_act and live and action.status == "open")
         self.done_button.setEnabled(self.may_act and live and action.status in ("open", "in_progress"))
         self.cancel_action_button.setEnabled(self.may_act and live)
@@ -839,6 +856,25 @@ class AssessmentPanel(QWidget):
         c = selected(self.control_table)
         if c is not None:
             self._run("Remove control", lambda s: risk.remove_control(s, self.actor, c.id))
+
+    def edit_action(self) -> None:
+        a = selected(self.action_table)
+        if a is None:
+            return
+        hazards = [(h.id, h.description) for h in self.view.hazards] if self.view else []
+        dialog = ActionDialog(self.users, hazards, self)
+        dialog.setWindowTitle("Edit action")
+        dialog.description.setPlainText(a.description)
+        dialog.action_type.setCurrentIndex(max(0, dialog.action_type.findData(a.action_type)))
+        dialog.owner.setCurrentText(a.owner_name)
+        if a.due_date:
+            dialog.due.setDate(QDate(a.due_date.year, a.due_date.month, a.due_date.day))
+        dialog.hazard.setEnabled(False)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        values = dialog.values()
+        values.pop("hazard_id")
+        self._run("Edit action", lambda s: risk.update_action(s, self.actor, a.id, **values))
 
     def add_action(self) -> None:
         hazards = [(h.id, h.description) for h in self.view.hazards] if self.view else []

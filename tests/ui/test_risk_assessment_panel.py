@@ -180,3 +180,40 @@ def test_start_from_reported_moves_the_incident_into_assessment(
     with sqlite_db.reading() as s:
         assert s.get(Incident, iid).status == "assessment"
         assert risk.latest_assessment(s, iid) is not None
+
+
+def test_edit_an_overdue_action(
+    qtbot: Any,
+    sqlite_db: Database,
+    gui_actors: dict[str, Actor],
+    incident_id: int,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    officer = gui_actors["officer"]
+    with sqlite_db.transaction() as s:
+        risk.add_action(
+            s,
+            officer,
+            incident_id,
+            "Replace the matting",
+            "corrective",
+            owner_name="Facilities",
+            due_date=dt.date.today() - dt.timedelta(days=1),
+        )
+    w = panel_for(qtbot, sqlite_db, officer, incident_id)
+    assert w.tabs.tabText(1) == "Actions (1, 1 overdue)"
+    w.action_table.selectRow(0)
+
+    def fill(dialog: ActionDialog) -> int:
+        assert dialog.description.toPlainText() == "Replace the matting"
+        dialog.due.setDate(QDate.currentDate().addDays(10))
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(ActionDialog, "exec", fill)
+    qtbot.mouseClick(w.edit_action_button, Qt.MouseButton.LeftButton)
+    assert w.tabs.tabText(1) == "Actions (1)"
+    with sqlite_db.reading() as s:
+        (action,) = risk.actions_for(s, incident_id)
+        assert (
+            action.due_date == dt.date.today() + dt.timedelta(days=10) and action.owner_name == "Facilities"
+        )
