@@ -60,8 +60,14 @@ def test_ratings_use_the_matrix_and_the_worst_residual_sets_priority(
         risk.rate_hazard(s, officer, h2.id, "residual", "5", "5")
         assert incident.priority == "Very high"
         assert incident.response_due_at == incident.reported_at + dt.timedelta(hours=2)
+        h3 = risk.add_hazard(s, officer, a_id, "Trailing hose")
         risk.remove_hazard(s, officer, h2.id)
         assert incident.priority == "Medium"
+        assert [(h.position, h.description) for h in risk.view(s, assessing).hazards] == [
+            (0, "Wet floor near wash station"),
+            (1, "Trailing hose"),
+        ]
+        risk.remove_hazard(s, officer, h3.id)
         with pytest.raises(ValidationError, match="no likelihood level with code '9'"):
             risk.rate_hazard(s, officer, h_id, "residual", "9", "1")
         with pytest.raises(ValidationError, match="hierarchy of controls"):

@@ -271,6 +271,11 @@ def remove_hazard(session: Session, actor: Actor, hazard_id: int) -> None:
     description = h.description
     session.delete(h)
     session.flush()
+    remaining = session.scalars(
+        select(Hazard).where(Hazard.assessment_id == a.id).order_by(Hazard.position, Hazard.id)
+    ).all()
+    for position, other in enumerate(remaining):  # keep the numbering 1, 2, 3 without gaps
+        other.position = position
     session.expire(a, ["hazards"])
     _recompute(session, actor, a)
     audit.record(
