@@ -18,7 +18,7 @@ from incident_desk.incidents.query import IncidentFilter
 from incident_desk.incidents.workflow import OPEN_STATUSES, STAGE_OF, Stage, Status
 from incident_desk.metrics.grouping import Grouping, Slice, drill_filter, group_column, make_slices
 from incident_desk.metrics.sql import as_timestamp, duration_seconds, next_period, period_key_start, to_date
-from incident_desk.metrics.summary import cache_key, cached, current_time, severity_summary
+from incident_desk.metrics.summary import cache_key, cached, current_time, memoized, severity_summary
 from incident_desk.risk.models import CorrectiveAction
 
 CENT = Decimal("0.01")
@@ -129,6 +129,7 @@ class Grid:
         return sum(self.counts.values())
 
 
+@memoized("grid")
 def grid(
     session: Session,
     filt: IncidentFilter,
@@ -171,9 +172,10 @@ def _keys(session: Session, grouping: Grouping, present: set[Any], complete: boo
     return list(set(reference_names(session, grouping)) | present)
 
 
+@memoized("period_severity_grid")
 def period_severity_grid(session: Session, filt: IncidentFilter, period: Grouping | str) -> Grid:
     """Incidents per period stacked by severity, with empty periods filled in."""
-    g = grid(session, filt, period, Grouping.SEVERITY)
+    g = grid.__wrapped__(session, filt, period, Grouping.SEVERITY)  # type: ignore[attr-defined]  # mutated below
     present = {s.key: s for s in g.rows}
     if present or (filt.date_from and filt.date_to):
         unit = Grouping(period).value
@@ -249,6 +251,7 @@ class Satisfaction:
     incidents: int  # incidents with a customer, scored or not
 
 
+@memoized("satisfaction")
 def satisfaction(
     session: Session, filt: IncidentFilter, grouping: Grouping | str | None = None
 ) -> list[Satisfaction]:
@@ -311,6 +314,7 @@ def _age_condition(now: dt.datetime, lo: float, hi: float | None) -> ColumnEleme
     return and_(cond, age < hi * 86400) if hi is not None else cond
 
 
+@memoized("backlog")
 def backlog(session: Session, filt: IncidentFilter, now: dt.datetime | None = None) -> Backlog:
     now = now or utcnow()
     age = duration_seconds(as_timestamp(now), Incident.reported_at)
@@ -354,6 +358,7 @@ def overdue_condition(today: dt.date) -> ColumnElement[bool]:
     return and_(CorrectiveAction.due_date < today, CorrectiveAction.status.in_(("open", "in_progress")))
 
 
+@memoized("overdue_actions")
 def overdue_actions(session: Session, filt: IncidentFilter, today: dt.date | None = None) -> OverdueActions:
     """Corrective actions past their due date and still open or in progress, for the filtered incidents."""
     today = today or dt.date.today()
@@ -392,6 +397,7 @@ class Repeat:
         return self.count - 1
 
 
+@memoized("repeat_incidents")
 def repeat_incidents(session: Session, filt: IncidentFilter, limit: int = 20) -> tuple[int, list[Repeat]]:
     """(total repeats, worst location × type pairs): incidents beyond the first of the same type at
     the same location within the filtered period."""

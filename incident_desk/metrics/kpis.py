@@ -15,7 +15,7 @@ from incident_desk.db.base import utcnow
 from incident_desk.incidents.query import IncidentFilter
 from incident_desk.metrics import counts, rates, timing
 from incident_desk.metrics.grouping import Grouping
-from incident_desk.metrics.summary import severity_summary
+from incident_desk.metrics.summary import severity_summary, shared_queries
 from incident_desk.metrics.timing import Stage
 from incident_desk.org.models import Organisation
 
@@ -79,6 +79,11 @@ def _num(v: float | None, digits: int = 2) -> str:
 def compute_kpis(session: Session, filt: IncidentFilter, now: dt.datetime | None = None) -> list[Kpi]:
     """All tiles for ``filt``; trends compare with the same-length window just before its dates."""
     now = now or utcnow()
+    with shared_queries(session, now):
+        return _compute_kpis(session, filt, now)
+
+
+def _compute_kpis(session: Session, filt: IncidentFilter, now: dt.datetime) -> list[Kpi]:
     prev = counts.previous_window(filt)
     org = session.get(Organisation, 1)
     currency = org.currency if org else ""

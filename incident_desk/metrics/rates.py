@@ -26,6 +26,7 @@ from sqlalchemy.sql import ColumnElement
 
 from incident_desk.incidents.models import Incident, Person
 from incident_desk.incidents.query import IncidentFilter
+from incident_desk.metrics.summary import memoized
 from incident_desk.org.models import HoursWorked
 
 DAYS_CAP = 180
@@ -92,6 +93,7 @@ def hours_worked(session: Session, filt: IncidentFilter) -> tuple[Decimal, float
     return Decimal(str(hours or 0)), avg_employees
 
 
+@memoized("recordable_rates")
 def recordable_rates(session: Session, filt: IncidentFilter) -> Rates:
     """TRIR, DART, LTIFR and severity rate for the incidents matching ``filt`` (see module docs)."""
     days = case((Person.days_away > DAYS_CAP, DAYS_CAP), else_=Person.days_away)

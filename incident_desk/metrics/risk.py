@@ -11,6 +11,7 @@ from sqlalchemy.sql import ColumnElement
 
 from incident_desk.incidents.models import Incident
 from incident_desk.incidents.query import IncidentFilter
+from incident_desk.metrics.summary import memoized
 from incident_desk.risk.models import Assessment, Hazard, RiskMatrix, RiskMatrixVersion
 
 BASES = {
@@ -61,6 +62,7 @@ def _codes(basis: str) -> tuple[Any, Any]:
     raise ValueError(f"unknown heat-map basis {basis!r}")
 
 
+@memoized("heat_maps")
 def heat_maps(session: Session, filt: IncidentFilter, basis: str = "overall") -> list[HeatMap]:
     """One heat map per matrix version in use by the filtered incidents' current assessments,
     most used first. ``basis``: "overall" counts assessments by their overall rating; "inherent"

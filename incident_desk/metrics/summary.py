@@ -9,9 +9,12 @@ chart share one query instead of a dozen.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
@@ -24,6 +27,7 @@ from incident_desk.org.models import SlaTarget
 
 # The stages the tiles and charts need; other stages are queried on demand.
 STAGE_NAMES = ("acknowledge", "resolve")
+T = TypeVar("T")
 
 
 @dataclass
@@ -45,8 +49,18 @@ class SeverityRow:
     score_sum: float = 0.0
 
 
-def _cache(session: Session) -> dict[Any, Any]:
-    return session.info.setdefault("incident_desk.metrics.cache", {})
+_CACHE = "incident_desk.metrics.cache"
+_NOW = "incident_desk.metrics.now"
+
+
+def cached(session: Session, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """``compute()``, remembered on the session while a :func:`shared_queries` block is open."""
+    cache = session.info.get(_CACHE)
+    if cache is None:
+        return compute()
+    if key not in cache:
+        cache[key] = compute()
+    return cast(T, cache[key])
 
 
 def cache_key(name: str, filt: IncidentFilter, *args: Any) -> tuple[Any, ...]:
@@ -54,26 +68,55 @@ def cache_key(name: str, filt: IncidentFilter, *args: Any) -> tuple[Any, ...]:
     return (name, filt, tuple(id(e) for e in filt.extra), *args)
 
 
-def cached(session: Session, key: tuple[Any, ...], compute: Any) -> Any:
-    cache = _cache(session)
-    if key not in cache:
-        cache[key] = compute()
-    return cache[key]
+def memoized(name: str) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Cache a metric function ``fn(session, filt, *args, **kwargs)`` inside ``shared_queries``."""
+
+    def wrap(fn: Callable[..., T]) -> Callable[..., T]:
+        @functools.wraps(fn)
+        def inner(session: Session, filt: IncidentFilter, *args: Any, **kwargs: Any) -> T:
+            key = cache_key(
+                name, filt, *(str(a) for a in args), *sorted((k, str(v)) for k, v in kwargs.items())
+            )
+            return cached(session, key, lambda: fn(session, filt, *args, **kwargs))
+
+        return inner
+
+    return wrap
+
+
+@contextmanager
+def shared_queries(session: Session, now: dt.datetime | None = None) -> Iterator[None]:
+    """Within the block, metric functions called again with the same filter reuse their results
+    (the tiles and several charts need the same aggregates). Only for reading: nothing may
+    change the incidents inside the block. ``now`` (when given) is the moment every metric in
+    the block measures ages and deadlines against."""
+    owner = _CACHE not in session.info
+    if owner:
+        session.info[_CACHE] = {}
+        if now is not None:
+            session.info[_NOW] = now
+    try:
+        yield
+    finally:
+        if owner:
+            session.info.pop(_CACHE, None)
+            session.info.pop(_NOW, None)
 
 
 def clear_cache(session: Session) -> None:
-    session.info.pop("incident_desk.metrics.cache", None)
+    if _CACHE in session.info:
+        session.info[_CACHE] = {}
 
 
 def pin_now(session: Session, now: dt.datetime) -> None:
     """Make every metric computed in this session use the same ``now`` (and so share cached queries)."""
-    session.info["incident_desk.metrics.now"] = now
+    session.info[_NOW] = now
 
 
 def current_time(session: Session, now: dt.datetime | None = None) -> dt.datetime:
     if now is not None:
         return now
-    pinned = session.info.get("incident_desk.metrics.now")
+    pinned = session.info.get(_NOW)
     return pinned if pinned is not None else utcnow()
 
 

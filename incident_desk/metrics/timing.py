@@ -22,7 +22,7 @@ from incident_desk.incidents.query import IncidentFilter
 from incident_desk.incidents.workflow import Status
 from incident_desk.metrics.grouping import Grouping, Slice, group_column, make_slices
 from incident_desk.metrics.sql import as_timestamp, duration_seconds, percentiles
-from incident_desk.metrics.summary import STAGE_NAMES, current_time, severity_summary
+from incident_desk.metrics.summary import STAGE_NAMES, current_time, memoized, severity_summary
 from incident_desk.org.models import SlaTarget
 
 
@@ -101,6 +101,7 @@ def default_targets(session: Session, stage: Stage | str) -> dict[int, int]:
     return {sid: int(minutes) for sid, minutes in rows}
 
 
+@memoized("time_to")
 def time_to(
     session: Session,
     filt: IncidentFilter,
