@@ -9,6 +9,7 @@ SQLAlchemy's executemany, which psycopg pipelines.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table, insert
@@ -73,13 +74,19 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
         return
     keys = tuple(rows[0])
     sql, order, positional = _statement(session, table, keys)
-    extra = _defaults(table, [k for k in order if k not in keys])
-    converters = {k: _converter(table.c[k].type._cached_bind_processor(dialect)) for k in order}
-    active = [(k, c) for k, c in converters.items() if c is not None]
-    params: list[Any] = []
-    for row in rows:
-        values = {**extra, **row}
-        for k, c in active:
-            values[k] = c(values[k])
-        params.append(tuple(values[k] for k in order) if positional else values)
+    missing = [k for k in order if k not in keys]
+    extra = _defaults(table, missing)
+    converters = [(i, _converter(table.c[k].type._cached_bind_processor(dialect))) for i, k in enumerate(order)]
+    active = [(i, c) for i, c in converters if c is not None]
+    params: list[Any]
+    if positional:
+        pick = itemgetter(*order) if len(order) > 1 else (lambda r: (r[order[0]],))
+        params = []
+        for row in rows:
+            values = list(pick({**extra, **row} if missing else row))
+            for i, c in active:
+                values[i] = c(values[i])
+            params.append(tuple(values))
+    else:  # pragma: no cover - only SQLite takes this path today
+        params = [{**extra, **row} for row in rows]
     session.connection().exec_driver_sql(sql, params)

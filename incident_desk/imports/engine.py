@@ -20,6 +20,7 @@ import time
 import zoneinfo
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -53,6 +54,7 @@ from incident_desk.progress import NO_PROGRESS, Progress
 from incident_desk.users.roles import require
 
 BATCH = 5000
+ZERO = Decimal("0")
 NOON = dt.time(12, 0)
 COMPARED = ("title", "description", "immediate_actions", "type_id", "severity_id", "occurred_at", "reported_at",
             "site_id", "location_id", "customer_id", "reporter_name")
@@ -516,6 +518,9 @@ def _write(session: Session, actor: Actor, prepared: Prepared, mapping: Mapping,
                 "location_id": rec["location_id"], "customer_id": rec["customer_id"],
                 "currency": org.currency, "reporter_id": None, "reporter_name": rec.get("reporter_name", ""),
                 "assignee_id": None, "five_whys": [], "voided": False, "source": source,
+                "direct_cost": ZERO, "indirect_cost": ZERO, "satisfaction": None, "priority": None,
+                "response_due_at": None, "resolution_summary": "", "root_cause": "", "lessons_learned": "",
+                "void_reason": "", "voided_at": None, "voided_by_id": None,
                 "external_id": rec["external_id"], "created_at": now, "updated_at": now,
                 "created_by_id": actor.user_id, "version": 1,
             })
