@@ -64,7 +64,9 @@ def test_new_notification_shows_and_opens_the_incident(
         assert item.read_at is not None
 
 
-def test_mark_all_read(qtbot: Any, sqlite_db: Database, gui_actors: dict[str, Any]) -> None:
+def test_mark_all_read(
+    qtbot: Any, qtmodeltester: Any, sqlite_db: Database, gui_actors: dict[str, Any]
+) -> None:
     _report_critical(sqlite_db, gui_actors["reporter"])
     _report_critical(sqlite_db, gui_actors["reporter"])
     window = MainWindow(sqlite_db, gui_actors["manager"])
@@ -72,6 +74,7 @@ def test_mark_all_read(qtbot: Any, sqlite_db: Database, gui_actors: dict[str, An
     bell = window.inbox_bell
     assert bell.count == 2
     popup = bell.show_popup()
+    qtmodeltester.check(popup.model)
     window.grab().save("/tmp/inbox_window.png")
     popup.grab().save("/tmp/inbox_popup.png")
     qtbot.mouseClick(popup.mark_all, Qt.MouseButton.LeftButton)
