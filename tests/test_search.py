@@ -47,8 +47,9 @@ def test_query_parsing_quotes_everything() -> None:
     terms = parse('"wet floor" O\'Brien lad* x"); DROP TABLE incidents; --')
     assert fts5_query(terms) == '"wet floor" "o brien" "lad" * "x" "drop" "table" "incidents"'
     assert tsquery(parse("ladder fall*")) == "('ladder') & ('fall':*)"
-    assert parse("slip on wet fl", prefix_last=True)[-1].prefix
-    assert not parse("slip on wet fl ", prefix_last=True)[-1].prefix
+    assert parse("slip on wet flo", prefix_last=True)[-1].prefix
+    assert not parse("slip on wet flo ", prefix_last=True)[-1].prefix
+    assert not parse("slip on wet f", prefix_last=True)[-1].prefix  # too short to be worth a prefix query
     assert parse("!!! %% ''") == []
 
 

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 
 _TOKEN = re.compile(r"[^\W_]+")
 _PIECE = re.compile(r'"([^"]*)("?)|(\S+)')
+# Typing "f" must not ask for every word starting with f (slow on a million incidents, useless
+# to read): the unfinished last word becomes a prefix from its third character.
+PREFIX_MIN = 3
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,8 @@ def parse(text: str, *, prefix_last: bool = False) -> list[Term]:
         if not tokens:
             continue
         prefix = word is not None and word.endswith("*")
-        if prefix_last and match.end() == len(text) and (word is not None or not closed):
+        if (prefix_last and match.end() == len(text) and (word is not None or not closed)
+                and len(tokens[-1]) >= PREFIX_MIN):
             prefix = True
         terms.append(Term(tokens, prefix))
     return terms
