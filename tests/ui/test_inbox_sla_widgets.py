@@ -81,3 +81,24 @@ def test_sla_editor_read_only_without_permission(
     editor = SlaEditor(sqlite_db, gui_actors["manager"])
     qtbot.addWidget(editor)
     assert not editor.save_button.isEnabled() and not editor.table.isEnabled()
+
+
+def test_incident_form_gets_a_deadlines_tab(
+    qtbot: Any, sqlite_db: Database, gui_actors: dict[str, Any], monkeypatch: Any
+) -> None:
+    from incident_desk.incidents import service
+    from incident_desk.ui import incident_form
+    from incident_desk.ui.inbox import FORM_TAB, register_form_tab
+
+    monkeypatch.setattr(incident_form, "INCIDENT_FORM_TABS", list(incident_form.INCIDENT_FORM_TABS))
+    register_form_tab()
+    register_form_tab()
+    assert incident_form.INCIDENT_FORM_TABS.count(FORM_TAB) == 1
+    with sqlite_db.transaction() as s:
+        iid = service.create(s, gui_actors["reporter"], incident_data(reference_ids(sqlite_db))).id
+    form = incident_form.IncidentForm(sqlite_db, gui_actors["officer"], iid)
+    qtbot.addWidget(form)
+    titles = [form.tabs.tabText(i) for i in range(form.tabs.count())]
+    assert "Deadlines" in titles
+    panel = form.extension_tabs[FORM_TAB]
+    assert isinstance(panel, DeadlinesPanel) and panel.table.rowCount() == 4
