@@ -171,6 +171,11 @@ def test_management_report(db: Any, actors: dict[str, Any], make_incident: Any, 
     ):
         assert expected in text, expected
     assert "Last month" not in text
+    # The contents on the cover list the sections with their pages.
+    contents = " ".join(pages[0].split())
+    assert "Placeholder" not in contents
+    for section in ("Key figures", "Charts", "Incidents by site", "Incidents in the period"):
+        assert section in contents
     # The charts are the dashboard's figures stamped in as vectors: their text is extractable.
     assert "Incidents per month" in text or "per month" in text
     _r, limited_pages = pdf_text(limited)

@@ -477,7 +477,9 @@ def _signatures(session: Session, actor: Actor, inc: Incident, tz: dt.tzinfo) ->
     # A signature given by a privacy case's person is not allowed to give the name away either.
     hidden = set()
     if not allowed(actor, "incident.view_private"):
-        hidden = set(session.scalars(select(Person.id).where(Person.incident_id == inc.id, Person.privacy_case)))
+        hidden = set(
+            session.scalars(select(Person.id).where(Person.incident_id == inc.id, Person.privacy_case))
+        )
     for att, data in sigs:
         signer = PRIVACY_TEXT if att.person_id in hidden else (att.signer_name or "—")
         img = image_flowable(data, cell_w - 8 * mm, 22 * mm)

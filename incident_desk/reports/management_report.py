@@ -380,7 +380,7 @@ def _mttr_sla(session: Session, filt: IncidentFilter, now: dt.datetime) -> Flowa
             "Compliance",
         ],
         rows,
-        [28 * mm, 18 * mm, 20 * mm, 20 * mm, 20 * mm, 20 * mm, 32 * mm, 20 * mm],
+        [26 * mm, 18 * mm, 19 * mm, 19 * mm, 20 * mm, 19 * mm, 34 * mm, 23 * mm],
         align_right=(1, 2, 3, 4, 5, 7),
     )
 
@@ -482,7 +482,7 @@ def _overdue(session: Session, filt: IncidentFilter, now: dt.datetime, tz: dt.tz
         data_table(
             ["Incident", "Action", "Owner", "Due", "Days late", "Status"],
             rows,
-            [27 * mm, 70 * mm, 30 * mm, 20 * mm, 15 * mm, 16 * mm],
+            [27 * mm, 64 * mm, 30 * mm, 20 * mm, 15 * mm, 22 * mm],
             small=True,
             align_right=(4,),
         ),

@@ -265,6 +265,7 @@ def build(
     maker = _canvas_maker(info, tz)
     if toc is not None:
         first = ReportDoc(io.BytesIO(), info, landscape_pages=landscape_pages)
+        first._indexingFlowables = [toc]  # plain build() does not collect them; multiBuild would
         edits: list[tuple[Any, ...]] = []
         first._multiBuildEdits = edits.append  # layout marks flowables; undo them as multiBuild does
         first.build(story[:toc_prefix] if toc_prefix is not None else story[:], canvasmaker=maker)
@@ -319,7 +320,10 @@ def data_table(
         [c if isinstance(c, Flowable) else P("" if c is None else c, cell_style) for c in row] for row in rows
     ]
     table = Table(
-        [head, *body], colWidths=list(widths) if widths else None, repeatRows=1 if repeat_header else 0
+        [head, *body],
+        colWidths=list(widths) if widths else None,
+        repeatRows=1 if repeat_header else 0,
+        hAlign="LEFT",
     )
     style: list[tuple[Any, ...]] = [
         ("BACKGROUND", (0, 0), (-1, 0), HEAD_BG),
