@@ -29,6 +29,7 @@ from incident_desk.db import Database
 from incident_desk.errors import IncidentDeskError
 from incident_desk.notify import outbox, smtp
 from incident_desk.ui.tasks import BackgroundTask
+from incident_desk.users.roles import allowed
 
 Index = QModelIndex | QPersistentModelIndex
 PAGE = 200
@@ -314,5 +315,12 @@ class AlertsScreen(QTabWidget):
         self.outbox.refresh()
 
 
-def make_screen(window: Any) -> AlertsScreen:
+def make_screen(window: Any) -> QWidget:
+    if not allowed(window.actor, "notify.manage"):
+        label = QLabel(
+            "<h2>Alerts</h2><p>The e-mail outbox, notification rules and escalation ladder are kept "
+            "by an administrator.</p>"
+        )
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        return label
     return AlertsScreen(window)

@@ -93,3 +93,7 @@ def test_editors_are_read_only_for_others(
     qtbot.addWidget(r)
     qtbot.addWidget(la)
     assert not r.save_button.isEnabled() and not r.new_button.isEnabled() and not la.isEnabled()
+    window = MainWindow(sqlite_db, gui_actors["officer"])
+    qtbot.addWidget(window)
+    screen = window.show_screen("outbox")
+    assert not hasattr(screen, "outbox") and "kept by an administrator" in screen.text()
