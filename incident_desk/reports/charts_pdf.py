@@ -52,6 +52,17 @@ def figure_pdf(fig: Any) -> bytes:
     return figure_bytes(fig, "pdf")
 
 
+def strip_screen_hints(fig: Any) -> None:
+    """Drop on-screen hints such as "click a bar to list them" from a figure going on paper."""
+    from matplotlib.text import Text
+
+    for text in fig.findobj(Text):
+        value = text.get_text()
+        if "click" in value.lower():
+            parts = [p for p in value.split(" · ") if "click" not in p.lower()]
+            text.set_text(" · ".join(parts))
+
+
 def chart_slot(
     fn: Callable[..., Any],
     session: Session,
@@ -61,13 +72,15 @@ def chart_slot(
     width: float,
     aspect: float = 0.5,
     now: Any = None,
+    **extra: Any,
 ) -> ChartSlot | None:
     """Run a ``metrics.charts`` figure function and wrap its PDF in a slot ``width`` points wide."""
     w_in = width / PT_PER_INCH
-    kwargs: dict[str, Any] = {"figsize": (w_in, w_in * aspect)}
+    kwargs: dict[str, Any] = {"figsize": (w_in, w_in * aspect), **extra}
     if now is not None and "now" in inspect.signature(fn).parameters:
         kwargs["now"] = now
     fig = fn(session, filt, **kwargs)
+    strip_screen_hints(fig)
     data = figure_pdf(fig)
     page = PdfReader(io.BytesIO(data)).pages[0]
     pw, ph = float(page.mediabox.width), float(page.mediabox.height)

@@ -194,7 +194,13 @@ def management_report(
             if key not in CHARTS:
                 continue
             title, fn = CHARTS[key]
-            slot = charts_pdf.chart_slot(fn, session, filt, title=title, width=W, now=now)
+            extra: dict[str, Any] = {}
+            if key == "per_period":  # weeks for a month or two, months for up to two years, then quarters
+                days = (filt.date_to - filt.date_from).days + 1
+                extra["period"] = (
+                    Grouping.WEEK if days <= 62 else Grouping.MONTH if days <= 731 else Grouping.QUARTER
+                )
+            slot = charts_pdf.chart_slot(fn, session, filt, title=title, width=W, now=now, **extra)
             if slot is not None:
                 slots.append(slot)
                 story += [slot, spacer(3)]
