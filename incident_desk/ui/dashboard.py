@@ -278,7 +278,10 @@ class DashboardScreen(QWidget):
         for i, key in enumerate(CHART_KEYS):
             panel = ChartPanel(key)
             panel.drill.connect(self._drill)
-            grid.addWidget(panel, i // 2, i % 2)
+            if i == 0:  # the time series gets the full width, above the grid
+                self.body.addWidget(panel)
+            else:
+                grid.addWidget(panel, (i - 1) // 2, (i - 1) % 2)
             self.panels[key] = panel
         self.body.addLayout(grid)
         self.body.addStretch(1)
