@@ -5,7 +5,18 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import QLabel, QPlainTextEdit, QSplitter, QTableView, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
 
 from incident_desk.actor import Actor
 from incident_desk.db import Database
@@ -65,6 +76,18 @@ class HistoryPanel(QWidget):
         self.signatures.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(QLabel("<b>Sign-off decisions</b>"))
         layout.addWidget(self.signatures)
+        revisions_row = QHBoxLayout()
+        self.revision_combo = QComboBox()
+        self.revision_combo.setAccessibleName("Assessment revision")
+        self.view_revision_button = QPushButton("&View revision…")
+        self.view_revision_button.clicked.connect(self.view_revision)
+        self.revisions_label = QLabel("Risk assessment:")
+        revisions_row.addWidget(self.revisions_label)
+        revisions_row.addWidget(self.revision_combo)
+        revisions_row.addWidget(self.view_revision_button)
+        revisions_row.addStretch(1)
+        layout.addLayout(revisions_row)
+        self.dialog: QDialog | None = None
         layout.addWidget(QLabel("<b>Events</b> (oldest first)"))
         splitter = QSplitter(Qt.Orientation.Vertical)
         self.table = QTableView()
@@ -87,6 +110,7 @@ class HistoryPanel(QWidget):
         self.incident_id = incident_id
         if incident_id is None:
             self.signatures.setText("<i>The history starts when the incident is saved.</i>")
+            self._fill_revisions()
             self.table.setModel(None)
             self.model = None
             return
@@ -99,8 +123,40 @@ class HistoryPanel(QWidget):
         if self.incident_id is None or self.model is None:
             return
         self.signatures.setText(signatures_html(self.db, self.incident_id))
+        self._fill_revisions()
         self.model.refresh()
         self.details.clear()
+
+    def _fill_revisions(self) -> None:
+        from sqlalchemy import select
+
+        self.revision_combo.clear()
+        if self.incident_id is not None:
+            with self.db.reading() as s:
+                for a in s.scalars(
+                    select(Assessment)
+                    .where(Assessment.incident_id == self.incident_id)
+                    .order_by(Assessment.revision.desc())
+                ):
+                    state = a.status.replace("_", " ") + (", locked" if a.locked else "")
+                    self.revision_combo.addItem(f"Revision {a.revision} ({state})", a.id)
+        has = self.revision_combo.count() > 0
+        for w in (self.revisions_label, self.revision_combo, self.view_revision_button):
+            w.setVisible(has)
+
+    def view_revision(self) -> QDialog | None:
+        """Any revision, earlier ones included, read-only with its matrix and decisions."""
+        from incident_desk.ui.signoff_queue import RevisionDialog
+
+        assessment_id = self.revision_combo.currentData()
+        if assessment_id is None:
+            return None
+        dialog = RevisionDialog(self.db, self.actor, assessment_id, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda _r: setattr(self, "dialog", None))
+        self.dialog = dialog
+        dialog.open()
+        return dialog
 
     def _show_details(self, current: QModelIndex, _previous: QModelIndex) -> None:
         row = current.data(EVENT_ROLE) if current.isValid() else None

@@ -634,3 +634,36 @@ class SignoffQueueScreen(QWidget):
 
 def make_screen(window: Any) -> SignoffQueueScreen:
     return SignoffQueueScreen(window.db, window.actor, window)
+
+
+class RevisionDialog(QDialog):
+    """One revision of an incident's risk assessment, read-only, with its decisions (any revision, any time)."""
+
+    def __init__(self, db: Database, actor: Actor, assessment_id: int, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        with db.reading() as s:
+            v = signoff.view(s, actor, assessment_id)
+            html = assessment_html(v)
+            marks = matrix_marks(v)
+            definition = v.definition
+            title = f"{v.incident.reference} — risk assessment revision {v.assessment.revision}"
+            state = v.assessment.status.replace("_", " ") + (", locked" if v.assessment.locked else "")
+        self.setWindowTitle(title)
+        self.resize(900, 760)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"<b>{escape(title)}</b> ({escape(state)})"))
+        self.matrix = MatrixGrid(compact=True)
+        self.matrix.set_interactive(False)
+        self.matrix.setMinimumHeight(220)
+        try:
+            self.matrix.set_definition(definition)
+        except (IncidentDeskError, KeyError, TypeError, ValueError):
+            self.matrix.set_definition(None)
+        self.matrix.set_marks(marks)
+        layout.addWidget(self.matrix)
+        self.text = QTextBrowser()
+        self.text.setHtml(html)
+        layout.addWidget(self.text, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)

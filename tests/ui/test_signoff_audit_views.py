@@ -9,7 +9,7 @@ from incident_desk.incidents import service as incidents
 from incident_desk.signoff import service as signoff
 from incident_desk.ui.audit_view import COL, PAGE, AuditScreen
 from incident_desk.ui.history import HistoryPanel
-from tests.conftest import incident_data, reference_ids
+from tests.conftest import PASSWORD, incident_data, reference_ids
 from tests.signoff_helpers import submitted_assessment
 
 
@@ -103,3 +103,25 @@ def test_audit_view_is_closed_to_officers(qtbot, sqlite_db, gui_actors):
     screen = AuditScreen(sqlite_db, gui_actors["officer"])
     qtbot.addWidget(screen)
     assert screen.model is None
+
+
+def test_earlier_revisions_stay_viewable_from_the_history_tab(qtbot, sqlite_db, gui_actors):
+    from incident_desk.risk import service as risk
+
+    refs = reference_ids(sqlite_db)
+    with sqlite_db.transaction() as s:
+        iid = incidents.create(s, gui_actors["officer"], incident_data(refs)).id
+    rev1 = submitted_assessment(sqlite_db, gui_actors, iid)
+    with sqlite_db.transaction() as s:
+        signoff.approve(s, gui_actors["manager"], rev1, PASSWORD, "Fine for now")
+        risk.new_revision(s, gui_actors["officer"], iid)
+    panel = HistoryPanel(sqlite_db, gui_actors["reporter"], iid, None)
+    qtbot.addWidget(panel)
+    items = [panel.revision_combo.itemText(i) for i in range(panel.revision_combo.count())]
+    assert items == ["Revision 2 (draft)", "Revision 1 (signed off, locked)"]
+    panel.revision_combo.setCurrentIndex(1)
+    dialog = panel.view_revision()
+    assert dialog.windowTitle().endswith("risk assessment revision 1")
+    text = dialog.text.toPlainText()
+    assert "Slippery floor" in text and "Approved by Mia Manager" in text and "Fine for now" in text
+    assert dialog.matrix.matrix() is not None
