@@ -177,7 +177,7 @@ def test_management_report(db: Any, actors: dict[str, Any], make_incident: Any, 
     for section in ("Key figures", "Charts", "Incidents by site", "Incidents in the period"):
         assert section in contents
     # The charts are the dashboard's figures stamped in as vectors: their text is extractable.
-    assert "Incidents per month" in text or "per month" in text
+    assert "Incidents per week, by severity" in text and "MTTR by severity" in text
     _r, limited_pages = pdf_text(limited)
     limited_text = "\n".join(limited_pages)
     assert "The first 2 of 5 incidents are listed" in " ".join(limited_text.split())
