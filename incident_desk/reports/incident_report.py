@@ -275,7 +275,7 @@ def _photos(session: Session, inc: Incident) -> list[Flowable]:
     cell_w = (PAGE_WIDTH - 6 * mm) / 2
     cells: list[list[Flowable]] = []
     for number, (att, data) in enumerate(photos, 1):
-        img = image_flowable(data, cell_w, 62 * mm)
+        img = image_flowable(data, cell_w, 62 * mm, photo=True)
         caption = f"Photo {number}" + (
             f": {att.caption}" if att.caption else (f" ({att.filename})" if att.filename else "")
         )

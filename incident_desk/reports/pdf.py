@@ -408,8 +408,15 @@ class Chip(Flowable):
         draw_text(c, 6, 4.2, self.text, SANS_BOLD, self.font_size)
 
 
-def image_flowable(data: bytes, max_width: float, max_height: float) -> Image | None:
-    """An image scaled to fit inside the box, aspect ratio kept; None if the data is not an image."""
+PHOTO_MAX_SIDE = 1400  # pixels: ~400 dpi at the size photos are printed in a report
+
+
+def image_flowable(data: bytes, max_width: float, max_height: float, *, photo: bool = False) -> Image | None:
+    """An image scaled to fit inside the box, aspect ratio kept; None if the data is not an image.
+
+    ``photo``: a large non-JPEG picture is scaled down and stored as JPEG, which keeps the PDF
+    small and fast to write (ReportLab copies JPEG data as it is, but compresses other formats).
+    """
     try:
         reader = ImageReader(io.BytesIO(data))
         w, h = reader.getSize()
@@ -417,8 +424,25 @@ def image_flowable(data: bytes, max_width: float, max_height: float) -> Image | 
         return None
     if not w or not h:
         return None
+    if photo and not data.startswith(b"\xff\xd8") and max(w, h) > PHOTO_MAX_SIDE:
+        data = _as_jpeg(data)
     scale = min(max_width / w, max_height / h)
     return Image(io.BytesIO(data), width=w * scale, height=h * scale)
+
+
+def _as_jpeg(data: bytes) -> bytes:
+    from PIL import Image as PILImage
+
+    with PILImage.open(io.BytesIO(data)) as img:
+        img.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
+        if img.mode in ("RGBA", "LA", "P"):
+            rgba = img.convert("RGBA")
+            flat = PILImage.new("RGB", rgba.size, "white")
+            flat.paste(rgba, mask=rgba.getchannel("A"))
+            img = flat
+        out = io.BytesIO()
+        img.convert("RGB").save(out, "JPEG", quality=85)
+        return out.getvalue()
 
 
 def spacer(h: float = 4) -> Spacer:
