@@ -164,6 +164,7 @@ def queue(session: Session, actor: Actor, *, now: dt.datetime | None = None) -> 
         (t.severity_id, (t.band or "").lower() or None): t.signoff_minutes
         for t in session.scalars(select(SlaTarget))
     }
+    rules: dict[tuple[int, str], policy.BandRule] = {}
     ids = [r[0].id for r in rows]
     sigs: dict[int, list[Signature]] = {i: [] for i in ids}
     for s in session.scalars(
@@ -176,7 +177,10 @@ def queue(session: Session, actor: Actor, *, now: dt.datetime | None = None) -> 
     items = []
     for a, ref, title, sev_id, due, reported_at, sev_name, author in rows:
         band = a.overall_band or _worst_band(session, a) or ""
-        rule = policy.rule_for(versions.get(a.matrix_version_id), band)
+        key = (a.matrix_version_id, band)
+        rule = rules.get(key) or rules.setdefault(
+            key, policy.rule_for(versions.get(a.matrix_version_id), band)
+        )
         approvals = sigs[a.id]
         sla = slas.get((sev_id, band.lower() or None), slas.get((sev_id, None)))
         items.append(

@@ -238,6 +238,7 @@ def configure_table(view: QTableView, model: AuditTableModel) -> None:
     view.verticalHeader().hide()
     view.setWordWrap(False)
     header = view.horizontalHeader()
+    header.setResizeContentsPrecision(60)  # size columns from the first rows, not every fetched one
     header.setStretchLastSection(True)
     for n, (key, _h) in enumerate(model.columns):
         if key != "what":

@@ -436,6 +436,7 @@ class SignoffQueueScreen(QWidget):
         self.table.verticalHeader().hide()
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
+        header.setResizeContentsPrecision(60)  # size columns from the first rows, not all of them
         for n in range(len(COLUMNS)):
             header.setSectionResizeMode(n, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COL["title"], QHeaderView.ResizeMode.Stretch)
