@@ -48,7 +48,7 @@ ROWS_PER_PAGE = 12
 LANDSCAPE_WIDTH = 265 * mm
 PORTRAIT_WIDTH = 178 * mm
 CHECK = "✔"
-LOG_HEAD = ParagraphStyle("log_head", parent=STYLES["cell_head"], fontSize=6.2, leading=7.4)
+LOG_HEAD = ParagraphStyle("log_head", parent=STYLES["cell_head"], fontSize=5.8, leading=7)
 
 
 def _info(session: Session, actor: Actor, title: str, est: osha.Establishment) -> DocInfo:
@@ -123,18 +123,18 @@ def _log_table(rows: list[osha.Case], totals_label: str, all_rows: list[osha.Cas
         "",
         "(G)\nDeath",
         "(H)\nDays away",
-        "(I)\nTransfer or restriction",
+        "(I)\nJob\ntransfer/\nrestr.",
         "(J)\nOther",
-        "(K)\nDays away",
-        "(L)\nDays transfer or restr.",
+        "(K)\nDays\naway",
+        "(L)\nDays\ntransfer/\nrestr.",
         "(1)\nInjury",
         "(2)\nSkin",
-        "(3)\nRespir\u00adatory",
-        "(4)\nPoison\u00ading",
+        "(3)\nRespir.",
+        "(4)\nPoison",
         "(5)\nHearing",
         "(6)\nOther illness",
     ]
-    widths = [15, 28, 22, 15, 22, 44, 10, 10, 11, 10, 11, 12, 9, 9, 9, 9, 9, 9]
+    widths = [15, 27, 20, 14, 20, 40, 10, 10, 12, 10, 10, 12, 10, 10.5, 10.5, 10.5, 12, 10.5]
     data: list[list[Any]] = [
         [P(t, LOG_HEAD) if t else "" for t in h1],
         [P(t, LOG_HEAD) if t else "" for t in h2],
