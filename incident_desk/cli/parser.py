@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "incident_desk.cli.verify_command",
     "incident_desk.cli.report_command",
     "incident_desk.cli.export_command",
+    "incident_desk.cli.metrics_command",
 ]
 
 Handler = Callable[[argparse.Namespace], int | None]

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+import incident_desk.db.models  # noqa: F401 - every table mapped (audit events refer to incidents)
 from incident_desk import audit
 from incident_desk.actor import Actor
 from incident_desk.db.base import utcnow
