@@ -763,6 +763,10 @@ class IncidentForm(QDialog):
             self.loaded_at = utcnow()
             data = service.data_of(inc)
             people = [{"key": f"person-{p.id}", "id": p.id, **service.person_data(p).__dict__} for p in inc.people]
+            if not allowed(self.actor, "incident.view_private"):
+                for p in people:  # OSHA privacy cases: the name is withheld from those who may not see it
+                    if p["privacy_case"]:
+                        p.update(name="Privacy case", contact="", statement="", masked=True)
             photos, signatures = [], []
             for a in inc.attachments:
                 content = service.attachment_bytes(s, a.id)
@@ -1009,6 +1013,10 @@ class IncidentForm(QDialog):
             kept = set()
             for p in self.people.people:
                 pdata = person_data(p)
+                if p.get("masked"):  # shown without the name: never written back
+                    kept.add(p["id"])
+                    person_ids[p["key"]] = p["id"]
+                    continue
                 if p["id"] is None:
                     person_ids[p["key"]] = service.add_person(s, actor, iid, pdata).id
                 else:

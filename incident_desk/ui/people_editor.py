@@ -247,6 +247,8 @@ class PeopleEditor(QWidget):
         if not has:
             return
         p = self.people[row]
+        if p.get("masked"):
+            self.remove_button.setEnabled(False)
         self._loading = True
         try:
             self.name.setText(p["name"])
@@ -266,6 +268,7 @@ class PeopleEditor(QWidget):
             self.privacy.setChecked(p["privacy_case"])
             self.diagram.set_selection(p["body_part"], p["body_side"])
             self.injury.setVisible(p["role"] == "injured")
+            self._set_fields_enabled(self.add_button.isEnabled() and not p.get("masked"))
             messages = self.problems.get(p["key"], {})
             text = " ".join(m for ms in messages.values() for m in ms)
             self.name_error.setText(text)
@@ -332,6 +335,10 @@ class PeopleEditor(QWidget):
     def set_editable(self, editable: bool) -> None:
         self.add_button.setEnabled(editable)
         self.remove_button.setEnabled(editable)
+        self._set_fields_enabled(editable)
+        self._show_current()  # a withheld (privacy case) person stays read-only
+
+    def _set_fields_enabled(self, editable: bool) -> None:
         for w in (self.name, self.role, self.employment, self.job_title, self.contact, self.statement,
                   self.diagram, self.body_part, self.body_side, self.nature, self.treatment, self.days_away,
                   self.days_restricted, self.privacy):

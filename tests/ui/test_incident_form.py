@@ -469,3 +469,33 @@ def test_unsaved_edit_of_a_saved_incident_comes_back_when_it_is_opened(
     assert "Restored your unsaved changes" in again.banner.text()
     again.edit_undo()
     assert again.title_edit.text() == "Slip on wet floor"
+
+
+def test_privacy_case_names_are_withheld_from_reporters(qtbot, sqlite_db, gui_actors, open_form):
+    reporter = gui_actors["reporter"]
+    iid = _saved_incident(sqlite_db, reporter)
+    with sqlite_db.transaction() as s:
+        service.add_person(
+            s,
+            gui_actors["officer"],
+            iid,
+            service.PersonData(
+                name="Pat Private",
+                role="injured",
+                privacy_case=True,
+                statement="Needlestick from a discarded syringe.",
+            ),
+        )
+    officer_view = open_form(gui_actors["officer"], iid)
+    assert officer_view.people.people[0]["name"] == "Pat Private"
+
+    form = open_form(reporter, iid)  # the reporter may still edit their own report
+    assert form.editable and form.people.people[0]["name"] == "Privacy case"
+    assert "Pat" not in form.people.list.item(0).text()
+    assert not form.people.name.isEnabled()
+    qtbot.keyClicks(form.title_edit, " (updated)")
+    assert form.save()
+    with sqlite_db.reading() as s:
+        person = s.scalars(select(Person).where(Person.incident_id == iid)).one()
+        assert (person.name, person.statement) == ("Pat Private", "Needlestick from a discarded syringe.")
+        assert s.get(Incident, iid).title.endswith("(updated)")
