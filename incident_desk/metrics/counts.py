@@ -408,8 +408,10 @@ def repeat_incidents(session: Session, filt: IncidentFilter, limit: int = 20) ->
         .group_by(Incident.location_id, Incident.type_id)
         .having(func.count() > 1)
     )
-    total = session.execute(select(func.coalesce(func.sum(stmt.subquery().c.n - 1), 0))).scalar_one()
-    rows = session.execute(stmt.order_by(n.desc(), Incident.location_id, Incident.type_id).limit(limit)).all()
+    # One row per location × type pair that repeats (a few hundred at most), not per incident.
+    pairs = [(int(loc), int(tid), int(c)) for loc, tid, c in session.execute(stmt)]
+    total = sum(c - 1 for _l, _t, c in pairs)
+    rows = sorted(pairs, key=lambda r: (-r[2], r[0], r[1]))[:limit]
     slices = make_slices(session, filt, Grouping.LOCATION, [r[0] for r in rows])
     from incident_desk.metrics.grouping import reference_names
 
@@ -418,4 +420,4 @@ def repeat_incidents(session: Session, filt: IncidentFilter, limit: int = 20) ->
         Repeat(slices[loc], types.get(tid, (str(tid),))[0], int(c), slices[loc].filter.with_(type_ids=(tid,)))
         for loc, tid, c in rows
     ]
-    return int(total or 0), out
+    return total, out
