@@ -213,22 +213,35 @@ def timeline(session: Session, incident_id: int) -> list[TimelineEntry]:
     def label(status: str | None) -> str:
         return STATUS_LABELS.get(status, status) if status else ""  # type: ignore[call-overload]
 
-    entries = [TimelineEntry(c.created_at, "comment", c.author_name, c.body)
-               for c in session.scalars(select(Comment).where(Comment.incident_id == incident_id))]
+    entries = [
+        TimelineEntry(c.created_at, "comment", c.author_name, c.body)
+        for c in session.scalars(select(Comment).where(Comment.incident_id == incident_id))
+    ]
     for sc in session.scalars(select(StatusChange).where(StatusChange.incident_id == incident_id)):
-        text = (f"{label(sc.from_status)} → {label(sc.to_status)}" if sc.from_status else f"Reported ({label(sc.to_status)})")
+        text = (
+            f"{label(sc.from_status)} → {label(sc.to_status)}"
+            if sc.from_status
+            else f"Reported ({label(sc.to_status)})"
+        )
         if sc.note:
             text += f": {sc.note}"
         entries.append(TimelineEntry(sc.at, "status", sc.user_name, text))
     return sorted(entries, key=lambda e: (e.at, e.kind))
 
 
-def changes_since(session: Session, incident_id: int, since: dt.datetime, *,
-                  exclude_user_id: int | None = None) -> list[TimelineEntry]:
+def changes_since(
+    session: Session, incident_id: int, since: dt.datetime, *, exclude_user_id: int | None = None
+) -> list[TimelineEntry]:
     """Audited changes to one incident after ``since`` (who changed what while a form was open)."""
     from incident_desk.audit.models import AuditEvent
 
-    stmt = (select(AuditEvent).where(AuditEvent.incident_id == incident_id, AuditEvent.at > since)
-            .order_by(AuditEvent.seq))
-    return [TimelineEntry(e.at, e.kind, e.user_name, e.summary) for e in session.scalars(stmt)
-            if exclude_user_id is None or e.user_id != exclude_user_id]
+    stmt = (
+        select(AuditEvent)
+        .where(AuditEvent.incident_id == incident_id, AuditEvent.at > since)
+        .order_by(AuditEvent.seq)
+    )
+    return [
+        TimelineEntry(e.at, e.kind, e.user_name, e.summary)
+        for e in session.scalars(stmt)
+        if exclude_user_id is None or e.user_id != exclude_user_id
+    ]

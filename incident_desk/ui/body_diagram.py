@@ -44,7 +44,9 @@ def _build_regions() -> list[Region]:
     """Most specific first: a click is matched against these in order."""
     regions: list[Region] = []
 
-    def pair(part: str, x: float, y: float, w: float, h: float, *, oval: bool = False, radius: float = 5) -> None:
+    def pair(
+        part: str, x: float, y: float, w: float, h: float, *, oval: bool = False, radius: float = 5
+    ) -> None:
         # Person's right is on the viewer's left.
         for side, xx in (("right", x), ("left", _mirror(x, w))):
             path = _ellipse(xx + w / 2, y + h / 2, w / 2, h / 2) if oval else _rect(xx, y, w, h, radius)
@@ -94,7 +96,9 @@ class BodyDiagram(QWidget):
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
         self.setAccessibleName("Body diagram")
-        self.setAccessibleDescription("Click the injured body part. The body part list next to it does the same.")
+        self.setAccessibleDescription(
+            "Click the injured body part. The body part list next to it does the same."
+        )
         self.setCursor(Qt.CursorShape.PointingHandCursor)
 
     def sizeHint(self) -> QSize:

@@ -26,14 +26,9 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QDateTime, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QCloseEvent, QColor, QIcon, QImage, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QCloseEvent, QIcon, QImage, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
-    QDateTimeEdit,
     QDialog,
-    QFormLayout,
-    QGridLayout,
-    QGroupBox,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -41,11 +36,8 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
-    QSpinBox,
     QStyle,
     QTabWidget,
-    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -55,15 +47,28 @@ from incident_desk.db import Database
 from incident_desk.db.base import utcnow
 from incident_desk.errors import ConcurrencyError, IncidentDeskError, NotFound, ValidationError
 from incident_desk.incidents import drafts, listing, service, workflow
-from incident_desk.incidents.validation import TITLE_MAX, IncidentData, validate
+from incident_desk.incidents.validation import IncidentData, validate
 from incident_desk.incidents.workflow import STATUS_LABELS, Status
+from incident_desk.ui.incident_sections import (
+    FIELD_TAB,
+    TAB_COSTS,
+    TAB_DETAILS,
+    TAB_FOLLOW_UP,
+    TAB_PEOPLE,
+    TAB_PHOTOS,
+    TAB_TIMELINE,
+    IncidentSections,
+)
 from incident_desk.ui.people_editor import PeopleEditor, person_data
-from incident_desk.ui.photo_strip import PhotoEntry, PhotoStrip, new_key
-from incident_desk.ui.signature_pad import SignatureEntry, SignaturePanel
+from incident_desk.ui.photo_strip import PhotoEntry, new_key
+from incident_desk.ui.signature_pad import SignatureEntry
 from incident_desk.ui.stepper import WorkflowStepper
 from incident_desk.users.roles import allowed
 
 log = logging.getLogger(__name__)
+
+# The tabs in order (defined with the sections), for callers that switch to one.
+SECTION_TABS = (TAB_DETAILS, TAB_PEOPLE, TAB_PHOTOS, TAB_COSTS, TAB_FOLLOW_UP, TAB_TIMELINE)
 
 # Extra tabs for saved incidents: "module:Class" (see the module docstring).
 INCIDENT_FORM_TABS: list[str] = [
@@ -74,19 +79,6 @@ INCIDENT_FORM_TABS: list[str] = [
 DRAFT_INTERVAL_MS = 3000
 SNAPSHOT_DELAY_MS = 400
 UNDO_LIMIT = 200
-ERROR_STYLE = "color: #b71c1c"
-
-# Which tab each field lives on, to show the user where a problem is.
-TAB_DETAILS, TAB_PEOPLE, TAB_PHOTOS, TAB_COSTS, TAB_FOLLOW_UP, TAB_TIMELINE = range(6)
-FIELD_TAB = {
-    "title": TAB_DETAILS, "type_id": TAB_DETAILS, "severity_id": TAB_DETAILS, "description": TAB_DETAILS,
-    "immediate_actions": TAB_DETAILS, "occurred_at": TAB_DETAILS, "reported_at": TAB_DETAILS,
-    "site_id": TAB_DETAILS, "location_id": TAB_DETAILS, "customer_id": TAB_DETAILS,
-    "reporter_name": TAB_DETAILS, "assignee_id": TAB_DETAILS, "people": TAB_PEOPLE,
-    "direct_cost": TAB_COSTS, "indirect_cost": TAB_COSTS, "currency": TAB_COSTS, "satisfaction": TAB_COSTS,
-    "resolution_summary": TAB_FOLLOW_UP, "root_cause": TAB_FOLLOW_UP, "five_whys": TAB_FOLLOW_UP,
-    "lessons_learned": TAB_FOLLOW_UP,
-}
 
 
 def ask_conflict(parent: QWidget, text: str) -> str:
@@ -122,14 +114,21 @@ def _parse_money(text: str, label: str) -> tuple[Decimal, str | None]:
     return value.quantize(Decimal("0.01")), None
 
 
-class IncidentForm(QDialog):
+class IncidentForm(IncidentSections, QDialog):
     """One window per incident; several can be open at once (it is not modal)."""
 
     saved = Signal(int)
     closed = Signal()
 
-    def __init__(self, db: Database, actor: Actor, incident_id: int | None, parent: QWidget | None = None,
-                 *, draft_key: str | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        actor: Actor,
+        incident_id: int | None,
+        parent: QWidget | None = None,
+        *,
+        draft_key: str | None = None,
+    ) -> None:
         super().__init__(parent)
         self.setWindowFlag(Qt.WindowType.Window, True)
         self.setWindowFlag(Qt.WindowType.WindowMaximizeButtonHint, True)
@@ -178,8 +177,9 @@ class IncidentForm(QDialog):
         self.title_edit.setFocus()  # typing starts with the title
 
     @classmethod
-    def from_draft(cls, db: Database, actor: Actor, draft: drafts.Draft,
-                   parent: QWidget | None = None) -> IncidentForm:
+    def from_draft(
+        cls, db: Database, actor: Actor, draft: drafts.Draft, parent: QWidget | None = None
+    ) -> IncidentForm:
         """A form with a draft left behind by a crash put back into it."""
         try:
             form = cls(db, actor, draft.incident_id, parent, draft_key=draft.key)
@@ -267,241 +267,6 @@ class IncidentForm(QDialog):
         self.photos.changed.connect(self._changed)
         self.signatures.changed.connect(self._changed)
 
-    def _error_label(self, name: str) -> QLabel:
-        label = QLabel()
-        label.setObjectName(f"error_{name}")
-        label.setStyleSheet(ERROR_STYLE)
-        label.setWordWrap(True)
-        label.hide()
-        self.errors[name] = label
-        return label
-
-    def _row(self, form: QFormLayout, text: str, widget: QWidget, name: str, accessible: str) -> None:
-        widget.setAccessibleName(accessible)
-        box = QWidget()
-        v = QVBoxLayout(box)
-        v.setContentsMargins(0, 0, 0, 0)
-        v.setSpacing(2)
-        v.addWidget(widget)
-        v.addWidget(self._error_label(name))
-        label = QLabel(text)
-        label.setBuddy(widget)
-        form.addRow(label, box)
-        self.inputs[name] = widget
-
-    def _combo(self, items: list[tuple[Any, str]], placeholder: str) -> QComboBox:
-        combo = QComboBox()
-        combo.addItem(placeholder, None)
-        for value, text in items:
-            combo.addItem(text, value)
-        combo.currentIndexChanged.connect(self._changed)
-        return combo
-
-    def _text(self, height: int = 90) -> QPlainTextEdit:
-        edit = QPlainTextEdit()
-        edit.setTabChangesFocus(True)
-        edit.setMinimumHeight(height)
-        edit.textChanged.connect(self._changed)
-        return edit
-
-    def _datetime(self) -> QDateTimeEdit:
-        edit = QDateTimeEdit()
-        edit.setCalendarPopup(True)
-        edit.setDisplayFormat("yyyy-MM-dd HH:mm")
-        edit.dateTimeChanged.connect(self._changed)
-        return edit
-
-    def _build_details(self) -> QWidget:
-        self.errors: dict[str, QLabel] = {}
-        self.inputs: dict[str, QWidget] = {}
-        page = QWidget()
-        grid = QGridLayout(page)
-        what = QGroupBox("What happened")
-        f1 = QFormLayout(what)
-        self.title_edit = QLineEdit()
-        self.title_edit.setMaxLength(TITLE_MAX)
-        self.title_edit.setPlaceholderText("e.g. Slip on wet floor in loading bay")
-        self.title_edit.textChanged.connect(self._changed)
-        self._row(f1, "&Title:", self.title_edit, "title", "Title")
-        self.type_combo = self._combo([(t, n) for t, n, active in self.choices.types if active], "Choose a type…")
-        self._row(f1, "T&ype:", self.type_combo, "type_id", "Incident type")
-        self.severity_combo = QComboBox()
-        self.severity_combo.addItem("Choose a severity…", None)
-        for sid, name, colour, active in self.choices.severities:
-            if active:
-                pixmap = QPixmap(12, 12)
-                pixmap.fill(QColor(colour))
-                self.severity_combo.addItem(QIcon(pixmap), name, sid)
-        self.severity_combo.currentIndexChanged.connect(self._changed)
-        self._row(f1, "Se&verity:", self.severity_combo, "severity_id", "Severity")
-        self.description = self._text(120)
-        self.description.setPlaceholderText("What happened, in order, in plain words.")
-        self._row(f1, "&Description:", self.description, "description", "Description")
-        self.immediate_actions = self._text(70)
-        self.immediate_actions.setPlaceholderText("First aid, area made safe, equipment isolated…")
-        self._row(f1, "&Immediate actions:", self.immediate_actions, "immediate_actions", "Immediate actions")
-        grid.addWidget(what, 0, 0)
-
-        where = QGroupBox("When and where")
-        f2 = QFormLayout(where)
-        self.occurred = self._datetime()
-        self._row(f2, "&Occurred at:", self.occurred, "occurred_at", "Occurred at")
-        self.reported = self._datetime()
-        self._row(f2, "&Reported at:", self.reported, "reported_at", "Reported at")
-        self.site_combo = self._combo([(s, n) for s, n, active in self.choices.sites if active], "No site")
-        self.site_combo.currentIndexChanged.connect(self._fill_locations)
-        self._row(f2, "&Site:", self.site_combo, "site_id", "Site")
-        self.location_combo = self._combo([], "No location")
-        self._row(f2, "&Location:", self.location_combo, "location_id", "Location")
-        self.customer_combo = self._combo([(c, n) for c, n, active in self.choices.customers if active],
-                                          "No customer")
-        self._row(f2, "C&ustomer:", self.customer_combo, "customer_id", "Customer")
-        self.reporter_edit = QLineEdit()
-        self.reporter_edit.textChanged.connect(self._changed)
-        self.reporter_edit.textChanged.connect(lambda t: self.signatures.set_reporter_name(t))
-        self._row(f2, "Reported &by:", self.reporter_edit, "reporter_name", "Reported by")
-        self.assignee_combo = self._combo([(u, n) for u, n, active in self.choices.users if active], "Nobody yet")
-        self.assignee_combo.setEnabled(allowed(self.actor, "incident.assign"))
-        self._row(f2, "Assi&gned to:", self.assignee_combo, "assignee_id", "Assigned to")
-        grid.addWidget(where, 0, 1, Qt.AlignmentFlag.AlignTop)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 2)
-        grid.setRowStretch(1, 1)
-        self._fill_locations()
-        return page
-
-    def _build_photos(self) -> QWidget:
-        page = QWidget()
-        v = QVBoxLayout(page)
-        photos = QGroupBox("Photos")
-        pv = QVBoxLayout(photos)
-        self.photos = PhotoStrip()
-        pv.addWidget(self.photos)
-        v.addWidget(photos, 3)
-        signatures = QGroupBox("Signatures")
-        sv = QVBoxLayout(signatures)
-        self.signatures = SignaturePanel()
-        sv.addWidget(self.signatures)
-        v.addWidget(signatures, 2)
-        return page
-
-    def _build_costs(self) -> QWidget:
-        page = QWidget()
-        v = QVBoxLayout(page)
-        box = QGroupBox("Cost and customer satisfaction")
-        f = QFormLayout(box)
-        self.direct_cost = QLineEdit()
-        self.direct_cost.setPlaceholderText("0.00")
-        self.direct_cost.textChanged.connect(self._changed)
-        self._row(f, "Direct &cost:", self.direct_cost, "direct_cost", "Direct cost")
-        self.indirect_cost = QLineEdit()
-        self.indirect_cost.setPlaceholderText("0.00")
-        self.indirect_cost.textChanged.connect(self._changed)
-        self._row(f, "I&ndirect cost:", self.indirect_cost, "indirect_cost", "Indirect cost")
-        self.currency = QLineEdit()
-        self.currency.setMaxLength(3)
-        self.currency.setMaximumWidth(70)
-        self.currency.textChanged.connect(self._changed)
-        self._row(f, "Curr&ency:", self.currency, "currency", "Currency")
-        self.satisfaction = QSpinBox()
-        self.satisfaction.setRange(0, self.choices.satisfaction_max)
-        self.satisfaction.setSpecialValueText("Not rated")
-        self.satisfaction.setSuffix(f" of {self.choices.satisfaction_max}")
-        self.satisfaction.valueChanged.connect(self._changed)
-        self._row(f, "Customer s&atisfaction:", self.satisfaction, "satisfaction", "Customer satisfaction")
-        hint = QLabel("Direct cost: treatment, repairs, replacement. Indirect cost: lost time, investigation, "
-                      "overtime, delays.")
-        hint.setWordWrap(True)
-        hint.setStyleSheet("color: palette(mid)")
-        f.addRow("", hint)
-        v.addWidget(box)
-        v.addStretch(1)
-        return page
-
-    def _build_follow_up(self) -> QWidget:
-        page = QWidget()
-        v = QVBoxLayout(page)
-        resolution = QGroupBox("Resolution")
-        f1 = QFormLayout(resolution)
-        self.resolution_summary = self._text(70)
-        self._row(f1, "Resolution su&mmary:", self.resolution_summary, "resolution_summary", "Resolution summary")
-        v.addWidget(resolution)
-        root = QGroupBox("Root cause — the 5 whys")
-        f2 = QFormLayout(root)
-        self.whys: list[QLineEdit] = []
-        for n in range(5):
-            edit = QLineEdit()
-            edit.setPlaceholderText("Why did that happen?" if n else "Why did the incident happen?")
-            edit.textChanged.connect(self._changed)
-            edit.setAccessibleName(f"Why {n + 1}")
-            label = QLabel(f"Why &{n + 1}:")
-            label.setBuddy(edit)
-            f2.addRow(label, edit)
-            self.whys.append(edit)
-        f2.addRow("", self._error_label("five_whys"))
-        self.root_cause = self._text(60)
-        self._row(f2, "Root c&ause:", self.root_cause, "root_cause", "Root cause")
-        v.addWidget(root)
-        lessons = QGroupBox("Lessons learned")
-        f3 = QFormLayout(lessons)
-        self.lessons = self._text(60)
-        self._row(f3, "&Lessons learned:", self.lessons, "lessons_learned", "Lessons learned")
-        v.addWidget(lessons)
-        v.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(page)
-        scroll.setWidgetResizable(True)
-        return scroll
-
-    def _build_timeline(self) -> QWidget:
-        page = QWidget()
-        v = QVBoxLayout(page)
-        self.timeline = QTextBrowser()
-        self.timeline.setAccessibleName("Comments and status history")
-        self.timeline.setOpenLinks(False)
-        v.addWidget(self.timeline, 1)
-        self.comment_edit = QPlainTextEdit()
-        self.comment_edit.setTabChangesFocus(True)
-        self.comment_edit.setMaximumHeight(80)
-        self.comment_edit.setPlaceholderText("Add a note for the people working on this incident…")
-        self.comment_edit.setAccessibleName("New comment")
-        label = QLabel("New co&mment:")
-        label.setBuddy(self.comment_edit)
-        v.addWidget(label)
-        v.addWidget(self.comment_edit)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        self.comment_button = QPushButton("Add comment")
-        self.comment_button.setAutoDefault(False)
-        self.comment_button.clicked.connect(self.add_comment)
-        row.addWidget(self.comment_button)
-        v.addLayout(row)
-        return page
-
-    def _goto_tab(self, index: int) -> None:
-        if index < self.tabs.count():
-            self.tabs.setCurrentIndex(index)
-            self.tabs.currentWidget().setFocus()
-            self.tabs.currentWidget().focusNextChild()
-
-    def _fill_locations(self) -> None:
-        site = self.site_combo.currentData()
-        current = self.location_combo.currentData()
-        self.location_combo.blockSignals(True)
-        self.location_combo.clear()
-        self.location_combo.addItem("No location", None)
-        for lid, sid, name, active in self.choices.locations:
-            if (site is None or sid == site) and (active or lid == current):
-                self.location_combo.addItem(name, lid)
-        index = self.location_combo.findData(current)
-        self.location_combo.setCurrentIndex(max(index, 0))
-        self.location_combo.blockSignals(False)
-        if not self._applying:
-            self._changed()
-
-    def _people_for_signatures(self) -> None:
-        self.signatures.set_people([(p["key"], p["name"], p["role"]) for p in self.people.people])
-
     # == state =============================================================================
     def _set_defaults(self) -> None:
         now = QDateTime.currentDateTime()
@@ -516,78 +281,13 @@ class IncidentForm(QDialog):
             self._applying = False
         self._refresh_header()
 
-    @staticmethod
-    def _set_combo(combo: QComboBox, value: Any, missing_label: str = "") -> None:
-        index = combo.findData(value)
-        if index < 0 and value is not None:
-            combo.addItem(missing_label or f"#{value} (no longer offered)", value)
-            index = combo.count() - 1
-        combo.setCurrentIndex(max(index, 0))
-
-    @staticmethod
-    def _name_of(rows: list[tuple[Any, ...]], value: Any) -> str:
-        """Label for a value no longer offered (a retired type, an inactive user); rows are (id, name, …)."""
-        return next((f"{r[1]} (no longer offered)" for r in rows if r[0] == value), "")
-
-    def field_values(self) -> dict[str, Any]:
-        return {
-            "title": self.title_edit.text(),
-            "type_id": self.type_combo.currentData(),
-            "severity_id": self.severity_combo.currentData(),
-            "description": self.description.toPlainText(),
-            "immediate_actions": self.immediate_actions.toPlainText(),
-            "occurred_at": self.occurred.dateTime().toSecsSinceEpoch(),
-            "reported_at": self.reported.dateTime().toSecsSinceEpoch(),
-            "site_id": self.site_combo.currentData(),
-            "location_id": self.location_combo.currentData(),
-            "customer_id": self.customer_combo.currentData(),
-            "reporter_name": self.reporter_edit.text(),
-            "assignee_id": self.assignee_combo.currentData(),
-            "direct_cost": self.direct_cost.text(),
-            "indirect_cost": self.indirect_cost.text(),
-            "currency": self.currency.text(),
-            "satisfaction": self.satisfaction.value() or None,
-            "resolution_summary": self.resolution_summary.toPlainText(),
-            "five_whys": [w.text() for w in self.whys],
-            "root_cause": self.root_cause.toPlainText(),
-            "lessons_learned": self.lessons.toPlainText(),
-        }
-
-    def apply_fields(self, v: dict[str, Any]) -> None:
-        def text(edit: QLineEdit | QPlainTextEdit, value: str) -> None:
-            current = edit.text() if isinstance(edit, QLineEdit) else edit.toPlainText()
-            if current != value:  # keeps the cursor and the field's own undo where nothing changed
-                edit.setText(value) if isinstance(edit, QLineEdit) else edit.setPlainText(value)
-
-        text(self.title_edit, v["title"])
-        self._set_combo(self.type_combo, v["type_id"], self._name_of(self.choices.types, v["type_id"]))
-        self._set_combo(self.severity_combo, v["severity_id"], self._name_of(self.choices.severities,
-                                                                             v["severity_id"]))
-        text(self.description, v["description"])
-        text(self.immediate_actions, v["immediate_actions"])
-        self.occurred.setDateTime(QDateTime.fromSecsSinceEpoch(int(v["occurred_at"])))
-        self.reported.setDateTime(QDateTime.fromSecsSinceEpoch(int(v["reported_at"])))
-        self._set_combo(self.site_combo, v["site_id"], self._name_of(self.choices.sites, v["site_id"]))
-        self._fill_locations()
-        self._set_combo(self.location_combo, v["location_id"])
-        self._set_combo(self.customer_combo, v["customer_id"], self._name_of(self.choices.customers,
-                                                                             v["customer_id"]))
-        text(self.reporter_edit, v["reporter_name"])
-        self._set_combo(self.assignee_combo, v["assignee_id"], self._name_of(self.choices.users, v["assignee_id"]))
-        text(self.direct_cost, v["direct_cost"])
-        text(self.indirect_cost, v["indirect_cost"])
-        text(self.currency, v["currency"])
-        self.satisfaction.setValue(v["satisfaction"] or 0)
-        text(self.resolution_summary, v["resolution_summary"])
-        whys = list(v["five_whys"]) + [""] * 5
-        for edit, value in zip(self.whys, whys[:5], strict=True):
-            text(edit, value)
-        text(self.root_cause, v["root_cause"])
-        text(self.lessons, v["lessons_learned"])
-
     def state(self) -> dict[str, Any]:
-        return {"fields": self.field_values(), "people": self.people.state(), "photos": self.photos.state(),
-                "signatures": self.signatures.state()}
+        return {
+            "fields": self.field_values(),
+            "people": self.people.state(),
+            "photos": self.photos.state(),
+            "signatures": self.signatures.state(),
+        }
 
     def apply_state(self, state: dict[str, Any]) -> None:
         self._applying = True
@@ -616,22 +316,38 @@ class IncidentForm(QDialog):
         while whys and not whys[-1]:
             whys.pop()
         data = IncidentData(
-            title=v["title"].strip(), type_id=v["type_id"], severity_id=v["severity_id"],
+            title=v["title"].strip(),
+            type_id=v["type_id"],
+            severity_id=v["severity_id"],
             occurred_at=dt.datetime.fromtimestamp(v["occurred_at"], dt.UTC),
-            reported_at=dt.datetime.fromtimestamp(v["reported_at"], dt.UTC), site_id=v["site_id"],
-            location_id=v["location_id"], customer_id=v["customer_id"], description=v["description"].strip(),
-            immediate_actions=v["immediate_actions"].strip(), direct_cost=direct, indirect_cost=indirect,
-            currency=v["currency"].strip().upper(), satisfaction=v["satisfaction"],
-            reporter_name=v["reporter_name"].strip(), assignee_id=v["assignee_id"],
-            resolution_summary=v["resolution_summary"].strip(), root_cause=v["root_cause"].strip(),
-            five_whys=whys, lessons_learned=v["lessons_learned"].strip())
+            reported_at=dt.datetime.fromtimestamp(v["reported_at"], dt.UTC),
+            site_id=v["site_id"],
+            location_id=v["location_id"],
+            customer_id=v["customer_id"],
+            description=v["description"].strip(),
+            immediate_actions=v["immediate_actions"].strip(),
+            direct_cost=direct,
+            indirect_cost=indirect,
+            currency=v["currency"].strip().upper(),
+            satisfaction=v["satisfaction"],
+            reporter_name=v["reporter_name"].strip(),
+            assignee_id=v["assignee_id"],
+            resolution_summary=v["resolution_summary"].strip(),
+            root_cause=v["root_cause"].strip(),
+            five_whys=whys,
+            lessons_learned=v["lessons_learned"].strip(),
+        )
         return data, problems
 
     def check(self) -> dict[str, list[str]]:
         """Every problem with the form, by field, in the core's words."""
         data, problems = self.incident_data()
-        core = validate(data, now=utcnow(), satisfaction_max=self.choices.satisfaction_max,
-                        location_site=self.choices.location_site(data.location_id))
+        core = validate(
+            data,
+            now=utcnow(),
+            satisfaction_max=self.choices.satisfaction_max,
+            location_site=self.choices.location_site(data.location_id),
+        )
         for name, messages in core.items():
             problems.setdefault(name, messages)
         return problems
@@ -654,7 +370,7 @@ class IncidentForm(QDialog):
         state = self.state()
         if state == self._history[self._pos]:
             return
-        del self._history[self._pos + 1:]
+        del self._history[self._pos + 1 :]
         self._history.append(state)
         if len(self._history) > UNDO_LIMIT:
             del self._history[0]
@@ -696,14 +412,23 @@ class IncidentForm(QDialog):
         for item in state["photos"]:
             entry = self.photos.entries[item["key"]]
             if entry.attachment_id is None:
-                photos[entry.key] = {"filename": entry.filename, "mime_type": entry.mime_type, "width": entry.width,
-                                     "height": entry.height, "data": base64.b64encode(entry.data).decode()}
+                photos[entry.key] = {
+                    "filename": entry.filename,
+                    "mime_type": entry.mime_type,
+                    "width": entry.width,
+                    "height": entry.height,
+                    "data": base64.b64encode(entry.data).decode(),
+                }
         signatures = {}
         for key in state["signatures"]:
             e = self.signatures.entries[key]
-            signatures[key] = {"png": base64.b64encode(e.png).decode(), "signer_name": e.signer_name,
-                               "signer_role": e.signer_role, "signed_at": e.signed_at.isoformat(),
-                               "person_key": e.person_key}
+            signatures[key] = {
+                "png": base64.b64encode(e.png).decode(),
+                "signer_name": e.signer_name,
+                "signer_role": e.signer_role,
+                "signed_at": e.signed_at.isoformat(),
+                "person_key": e.person_key,
+            }
         return {"state": state, "photos": photos, "signatures": signatures, "version": self.version}
 
     def autosave_draft(self) -> None:
@@ -720,9 +445,14 @@ class IncidentForm(QDialog):
         if state == self._draft_written:
             return
         try:
-            drafts.save(self.draft_key, db_url=self.db.url, user_id=self.actor.user_id,
-                        incident_id=self.incident_id, title=self.title_edit.text() or self.reference,
-                        payload=self.draft_payload())
+            drafts.save(
+                self.draft_key,
+                db_url=self.db.url,
+                user_id=self.actor.user_id,
+                incident_id=self.incident_id,
+                title=self.title_edit.text() or self.reference,
+                payload=self.draft_payload(),
+            )
         except OSError as exc:
             self.draft_label.setText(f"Could not keep a draft: {exc.strerror or exc}")
             return
@@ -731,12 +461,18 @@ class IncidentForm(QDialog):
 
     def restore_payload(self, payload: dict[str, Any]) -> None:
         for key, p in payload.get("photos", {}).items():
-            self.photos.entries[key] = PhotoEntry(key, p["filename"], p["mime_type"], p["width"], p["height"],
-                                                  base64.b64decode(p["data"]))
+            self.photos.entries[key] = PhotoEntry(
+                key, p["filename"], p["mime_type"], p["width"], p["height"], base64.b64decode(p["data"])
+            )
         for key, s in payload.get("signatures", {}).items():
             self.signatures.entries[key] = SignatureEntry(
-                key, base64.b64decode(s["png"]), s["signer_name"], s["signer_role"],
-                dt.datetime.fromisoformat(s["signed_at"]), s.get("person_key"))
+                key,
+                base64.b64decode(s["png"]),
+                s["signer_name"],
+                s["signer_role"],
+                dt.datetime.fromisoformat(s["signed_at"]),
+                s.get("person_key"),
+            )
         state = payload["state"]
         self.apply_state(state)
         self._people_for_signatures()
@@ -747,11 +483,15 @@ class IncidentForm(QDialog):
             # Saving will then meet the conflict check and say who changed what.
             self.version = drafted_version
             self.loaded_at = dt.datetime.fromtimestamp(0, dt.UTC)
-            self._notice("Restored your unsaved changes. Someone has changed this incident since; saving will "
-                         "show you what they changed.", "warning")
+            self._notice(
+                "Restored your unsaved changes. Someone has changed this incident since; saving will "
+                "show you what they changed.",
+                "warning",
+            )
         else:
-            self._notice("Restored your unsaved changes from the draft. Save them, or close and discard them.",
-                         "info")
+            self._notice(
+                "Restored your unsaved changes from the draft. Save them, or close and discard them.", "info"
+            )
         self.draft_label.setText("Draft restored")
 
     # == loading ===========================================================================
@@ -762,7 +502,9 @@ class IncidentForm(QDialog):
             self.reference, self.status, self.version = inc.reference, inc.status, inc.version
             self.loaded_at = utcnow()
             data = service.data_of(inc)
-            people = [{"key": f"person-{p.id}", "id": p.id, **service.person_data(p).__dict__} for p in inc.people]
+            people = [
+                {"key": f"person-{p.id}", "id": p.id, **service.person_data(p).__dict__} for p in inc.people
+            ]
             if not allowed(self.actor, "incident.view_private"):
                 for p in people:  # OSHA privacy cases: the name is withheld from those who may not see it
                     if p["privacy_case"]:
@@ -772,11 +514,26 @@ class IncidentForm(QDialog):
                 content = service.attachment_bytes(s, a.id)
                 if a.kind == "signature":
                     person_key = f"person-{a.person_id}" if a.person_id else None
-                    signatures.append(SignatureEntry(f"att-{a.id}", content, a.signer_name, a.signer_role,
-                                                     a.signed_at or a.created_at, person_key, a.id))
+                    signatures.append(
+                        SignatureEntry(
+                            f"att-{a.id}",
+                            content,
+                            a.signer_name,
+                            a.signer_role,
+                            a.signed_at or a.created_at,
+                            person_key,
+                            a.id,
+                        )
+                    )
                 elif a.kind == "photo" or a.mime_type.startswith("image/"):
-                    photos.append((PhotoEntry(f"att-{a.id}", a.filename, a.mime_type, a.width, a.height, content,
-                                              a.id), a.caption))
+                    photos.append(
+                        (
+                            PhotoEntry(
+                                f"att-{a.id}", a.filename, a.mime_type, a.width, a.height, content, a.id
+                            ),
+                            a.caption,
+                        )
+                    )
             self.editable = service.can_edit(self.actor, inc)
             self.read_only_reason = self._read_only_reason(inc)
             self.transitions = workflow.available_transitions(self.actor, inc)
@@ -786,13 +543,15 @@ class IncidentForm(QDialog):
         self.original_photos = {e.attachment_id: caption for e, caption in photos if e.attachment_id}
         self._applying = True
         try:
-            self.apply_fields({
-                **{k: getattr(data, k) for k in data.__dataclass_fields__},
-                "occurred_at": _to_epoch(data.occurred_at) if data.occurred_at else 0,
-                "reported_at": _to_epoch(data.reported_at) if data.reported_at else 0,
-                "direct_cost": "" if not data.direct_cost else f"{data.direct_cost:.2f}",
-                "indirect_cost": "" if not data.indirect_cost else f"{data.indirect_cost:.2f}",
-            })
+            self.apply_fields(
+                {
+                    **{k: getattr(data, k) for k in data.__dataclass_fields__},
+                    "occurred_at": _to_epoch(data.occurred_at) if data.occurred_at else 0,
+                    "reported_at": _to_epoch(data.reported_at) if data.reported_at else 0,
+                    "direct_cost": "" if not data.direct_cost else f"{data.direct_cost:.2f}",
+                    "indirect_cost": "" if not data.indirect_cost else f"{data.indirect_cost:.2f}",
+                }
+            )
             self.people.apply_state(people)
             self.photos.load(photos)
             self.signatures.load(signatures)
@@ -813,8 +572,10 @@ class IncidentForm(QDialog):
         if inc.voided:
             return "This incident is void and cannot be changed."
         if not allowed(self.actor, "incident.edit"):
-            return ("You can read this incident but not change it: reporters can change their own reports only "
-                    "until assessment starts. Comments can still be added.")
+            return (
+                "You can read this incident but not change it: reporters can change their own reports only "
+                "until assessment starts. Comments can still be added."
+            )
         return "You can read this incident but not change it."
 
     def _set_editable(self, editable: bool) -> None:
@@ -845,8 +606,10 @@ class IncidentForm(QDialog):
         self.comment_edit.setEnabled(saved and allowed(self.actor, "incident.comment"))
         self.comment_button.setEnabled(saved and allowed(self.actor, "incident.comment"))
         if not saved:
-            self.timeline.setHtml("<p style='color:gray'>Comments and the status history appear here once the "
-                                  "incident is saved.</p>")
+            self.timeline.setHtml(
+                "<p style='color:gray'>Comments and the status history appear here once the "
+                "incident is saved.</p>"
+            )
 
     def _update_title(self) -> None:
         name = self.reference or "New incident"
@@ -860,10 +623,14 @@ class IncidentForm(QDialog):
             when = e.at.astimezone().strftime("%Y-%m-%d %H:%M")
             if e.kind == "comment":
                 body = html.escape(e.text).replace("\n", "<br>")
-                parts.append(f"<p><b>{html.escape(e.who)}</b> <span style='color:gray'>{when}</span><br>{body}</p>")
+                parts.append(
+                    f"<p><b>{html.escape(e.who)}</b> <span style='color:gray'>{when}</span><br>{body}</p>"
+                )
             else:
-                parts.append(f"<p style='color:#37474f'>⟶ <i>{html.escape(e.text)}</i> — {html.escape(e.who)} "
-                             f"<span style='color:gray'>{when}</span></p>")
+                parts.append(
+                    f"<p style='color:#37474f'>⟶ <i>{html.escape(e.text)}</i> — {html.escape(e.who)} "
+                    f"<span style='color:gray'>{when}</span></p>"
+                )
         self.timeline.setHtml("".join(parts) or "<p style='color:gray'>No comments yet.</p>")
 
     def _build_workflow_buttons(self) -> None:
@@ -911,16 +678,23 @@ class IncidentForm(QDialog):
 
     # == problems and notices ==============================================================
     def _notice(self, text: str, kind: str = "info") -> None:
-        colours = {"info": ("#e8f1fb", "#2f6db5", "#0d2a4a"), "warning": ("#fff4d6", "#e0b84c", "#4a3b00"),
-                   "error": ("#fdecea", "#e57373", "#5f1010"), "ok": ("#e8f5e9", "#66bb6a", "#103d14")}
+        colours = {
+            "info": ("#e8f1fb", "#2f6db5", "#0d2a4a"),
+            "warning": ("#fff4d6", "#e0b84c", "#4a3b00"),
+            "error": ("#fdecea", "#e57373", "#5f1010"),
+            "ok": ("#e8f5e9", "#66bb6a", "#103d14"),
+        }
         bg, border, fg = colours[kind]
-        self.banner.setStyleSheet(f"#form_banner {{ background: {bg}; border: 1px solid {border}; "
-                                  f"border-radius: 4px; padding: 6px 10px; color: {fg}; }}")
+        self.banner.setStyleSheet(
+            f"#form_banner {{ background: {bg}; border: 1px solid {border}; "
+            f"border-radius: 4px; padding: 6px 10px; color: {fg}; }}"
+        )
         self.banner.setText(text)
         self.banner.setVisible(bool(text))
 
-    def show_problems(self, problems: dict[str, list[str]], *, people: dict[str, Any] | None = None,
-                      focus: bool = True) -> None:
+    def show_problems(
+        self, problems: dict[str, list[str]], *, people: dict[str, Any] | None = None, focus: bool = True
+    ) -> None:
         for name, label in self.errors.items():
             messages = problems.get(name, [])
             label.setText(" ".join(messages))
@@ -932,7 +706,8 @@ class IncidentForm(QDialog):
         for i in range(TAB_TIMELINE):
             self.tabs.setTabIcon(i, warning if i in tabs_with_problems else QIcon())
         count = sum(len(m) for m in problems.values()) + sum(
-            len(m) for per in (people or {}).values() for m in per.values())
+            len(m) for per in (people or {}).values() for m in per.values()
+        )
         if not count:
             if self._live_validation:
                 self._notice("")
@@ -940,11 +715,18 @@ class IncidentForm(QDialog):
         items = [m for msgs in problems.values() for m in msgs]
         if people:
             names = {p["key"]: p["name"] or "A person without a name" for p in self.people.people}
-            items += [f"{names.get(key, 'A person')}: {m}" for key, per in people.items() for ms in per.values()
-                      for m in ms]
+            items += [
+                f"{names.get(key, 'A person')}: {m}"
+                for key, per in people.items()
+                for ms in per.values()
+                for m in ms
+            ]
         listing_html = "".join(f"<li>{html.escape(m, quote=False)}</li>" for m in items)
-        self._notice(f"<b>Not saved yet — {count} thing{'s' if count != 1 else ''} to fix</b> "
-                     f"(everything you typed is kept):<ul style='margin:2px 0'>{listing_html}</ul>", "error")
+        self._notice(
+            f"<b>Not saved yet — {count} thing{'s' if count != 1 else ''} to fix</b> "
+            f"(everything you typed is kept):<ul style='margin:2px 0'>{listing_html}</ul>",
+            "error",
+        )
         if focus:
             first = next((n for n in FIELD_TAB if n in problems), None)
             tab = FIELD_TAB[first] if first else TAB_PEOPLE
@@ -1030,9 +812,18 @@ class IncidentForm(QDialog):
             kept_photos = set()
             for entry, caption in self.photos.photos():
                 if entry.attachment_id is None:
-                    service.add_attachment(s, actor, iid, kind="photo", data=entry.data, mime_type=entry.mime_type,
-                                           filename=entry.filename, caption=caption.strip(), width=entry.width,
-                                           height=entry.height)
+                    service.add_attachment(
+                        s,
+                        actor,
+                        iid,
+                        kind="photo",
+                        data=entry.data,
+                        mime_type=entry.mime_type,
+                        filename=entry.filename,
+                        caption=caption.strip(),
+                        width=entry.width,
+                        height=entry.height,
+                    )
                 else:
                     kept_photos.add(entry.attachment_id)
                     if self.original_photos.get(entry.attachment_id) != caption.strip():
@@ -1043,10 +834,21 @@ class IncidentForm(QDialog):
                 width, height = _png_size(sig.png)
                 person_id = person_ids.get(sig.person_key) if sig.person_key else None
                 safe_name = "".join(c if c.isalnum() else "-" for c in sig.signer_name).strip("-").lower()
-                service.add_attachment(s, actor, iid, kind="signature", data=sig.png, mime_type="image/png",
-                                       filename=f"signature-{safe_name or 'signer'}.png", width=width, height=height,
-                                       person_id=person_id, signer_name=sig.signer_name,
-                                       signer_role=sig.signer_role, signed_at=sig.signed_at)
+                service.add_attachment(
+                    s,
+                    actor,
+                    iid,
+                    kind="signature",
+                    data=sig.png,
+                    mime_type="image/png",
+                    filename=f"signature-{safe_name or 'signer'}.png",
+                    width=width,
+                    height=height,
+                    person_id=person_id,
+                    signer_name=sig.signer_name,
+                    signer_role=sig.signer_role,
+                    signed_at=sig.signed_at,
+                )
             return iid
 
     def _resolve_conflict(self, exc: ConcurrencyError) -> bool:
@@ -1054,8 +856,11 @@ class IncidentForm(QDialog):
         with self.db.reading() as s:
             changes = listing.changes_since(s, self.incident_id, self.loaded_at)
         lines = [f"• {c.at.astimezone():%H:%M} {c.who}: {c.text}" for c in changes[-8:]]
-        text = (f"{exc}\n\n" + ("What they changed:\n" + "\n".join(lines) + "\n\n" if lines else "")
-                + "Your changes are still in the form.")
+        text = (
+            f"{exc}\n\n"
+            + ("What they changed:\n" + "\n".join(lines) + "\n\n" if lines else "")
+            + "Your changes are still in the form."
+        )
         choice = ask_conflict(self, text)
         if choice == "overwrite":
             self.version = exc.current_version
@@ -1067,8 +872,11 @@ class IncidentForm(QDialog):
             drafts.discard(self.draft_key)
             self._notice("Loaded the latest version; your changes were dropped.", "info")
             return False
-        self._notice(f"<b>Not saved:</b> {html.escape(str(exc))} Your changes are kept; Save again to choose "
-                     "what to do.", "warning")
+        self._notice(
+            f"<b>Not saved:</b> {html.escape(str(exc))} Your changes are kept; Save again to choose "
+            "what to do.",
+            "warning",
+        )
         return False
 
     # == workflow and comments =============================================================
@@ -1118,9 +926,14 @@ class IncidentForm(QDialog):
         if self.dirty() and self.editable:
             name = self.reference or "this new incident"
             answer = QMessageBox.question(
-                self, "Unsaved changes", f"Save your changes to {name} before closing?",
-                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-                | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+                self,
+                "Unsaved changes",
+                f"Save your changes to {name} before closing?",
+                QMessageBox.StandardButton.Save
+                | QMessageBox.StandardButton.Discard
+                | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Save,
+            )
             if answer == QMessageBox.StandardButton.Save:
                 if not self.save():
                     event.ignore()

@@ -88,8 +88,9 @@ class _CountJob(QRunnable):
     """Counts the matches on the thread pool: with 100,000 incidents a count can take longer
     than reading the first page, and the rows should not wait for it."""
 
-    def __init__(self, db: Database, filt: IncidentFilter, now: dt.datetime, generation: int,
-                 done: Signal) -> None:
+    def __init__(
+        self, db: Database, filt: IncidentFilter, now: dt.datetime, generation: int, done: Signal
+    ) -> None:
         super().__init__()
         self.db, self.filt, self.now, self.generation, self.done = db, filt, now, generation, done
 
@@ -143,8 +144,9 @@ class IncidentTableModel(QAbstractTableModel):
         self.now = utcnow()
         limit = max(listing.PAGE_SIZE, len(self.rows)) if keep_loaded else listing.PAGE_SIZE
         with self.db.reading() as s:
-            rows = listing.page(s, self.filter, sort=self.sort_key, descending=self.descending, limit=limit,
-                                now=self.now)
+            rows = listing.page(
+                s, self.filter, sort=self.sort_key, descending=self.descending, limit=limit, now=self.now
+            )
         self.beginResetModel()
         self.rows = rows
         self.exhausted = len(rows) < limit
@@ -155,7 +157,8 @@ class IncidentTableModel(QAbstractTableModel):
             else:
                 self.total = None
                 QThreadPool.globalInstance().start(
-                    _CountJob(self.db, self.filter, self.now, self._generation, self._count_signals.done))
+                    _CountJob(self.db, self.filter, self.now, self._generation, self._count_signals.done)
+                )
         self.endResetModel()
         if self.total is not None:
             self.count_changed.emit(self.total)
@@ -181,8 +184,15 @@ class IncidentTableModel(QAbstractTableModel):
         if parent.isValid() or self.exhausted:
             return
         with self.db.reading() as s:
-            more = listing.page(s, self.filter, sort=self.sort_key, descending=self.descending,
-                                offset=len(self.rows), limit=listing.PAGE_SIZE, now=self.now)
+            more = listing.page(
+                s,
+                self.filter,
+                sort=self.sort_key,
+                descending=self.descending,
+                offset=len(self.rows),
+                limit=listing.PAGE_SIZE,
+                now=self.now,
+            )
         if len(more) < listing.PAGE_SIZE:
             self.exhausted = True
         if not more:
@@ -205,7 +215,9 @@ class IncidentTableModel(QAbstractTableModel):
     def columnCount(self, parent: Index = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(COLUMNS)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
             return COLUMNS[section][1]
         return None
@@ -295,8 +307,11 @@ class SeverityChipDelegate(QStyledItemDelegate):
         painter.drawRoundedRect(rect, height / 2, height / 2)
         luminance = 0.299 * fill.red() + 0.587 * fill.green() + 0.114 * fill.blue()
         painter.setPen(QColor("#1b1b1b") if luminance > 150 else QColor("#ffffff"))
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, fm.elidedText(text, Qt.TextElideMode.ElideRight,
-                                                                           int(width) - 10))
+        painter.drawText(
+            rect,
+            Qt.AlignmentFlag.AlignCenter,
+            fm.elidedText(text, Qt.TextElideMode.ElideRight, int(width) - 10),
+        )
         painter.restore()
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
@@ -367,9 +382,19 @@ class IncidentListScreen(QWidget):
         header.setSectionsMovable(True)
         header.setStretchLastSection(False)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for key, width in (("reference", 120), ("title", 320), ("status", 120), ("severity", 96), ("type", 130),
-                           ("site", 150), ("location", 120), ("occurred_at", 128), ("reported_at", 128),
-                           ("assignee", 130), ("due", 128)):
+        for key, width in (
+            ("reference", 120),
+            ("title", 320),
+            ("status", 120),
+            ("severity", 96),
+            ("type", 130),
+            ("site", 150),
+            ("location", 120),
+            ("occurred_at", 128),
+            ("reported_at", 128),
+            ("assignee", 130),
+            ("due", 128),
+        ):
             header.resizeSection(COL[key], width)
         self.view.setSortingEnabled(True)
         header.setSortIndicator(COL["reported_at"], Qt.SortOrder.DescendingOrder)
@@ -415,7 +440,13 @@ class IncidentListScreen(QWidget):
         for sid, name, _active in self.choices.sites:
             self.site_combo.addItem(name, sid)
         self.location_combo = _Combo("Any location", "Location filter")
-        for combo in (self.status_combo, self.severity_combo, self.type_combo, self.site_combo, self.location_combo):
+        for combo in (
+            self.status_combo,
+            self.severity_combo,
+            self.type_combo,
+            self.site_combo,
+            self.location_combo,
+        ):
             row1.addWidget(combo)
             combo.currentIndexChanged.connect(self._filters_changed)
         self.site_combo.currentIndexChanged.connect(self._fill_locations)
@@ -463,8 +494,10 @@ class IncidentListScreen(QWidget):
     def _build_drafts_banner(self) -> QWidget:
         self.drafts_banner = QWidget()
         self.drafts_banner.setObjectName("drafts_banner")
-        self.drafts_banner.setStyleSheet("#drafts_banner { background: #fff4d6; border: 1px solid #e0b84c; "
-                                         "border-radius: 4px; } #drafts_banner QLabel { color: #4a3b00; }")
+        self.drafts_banner.setStyleSheet(
+            "#drafts_banner { background: #fff4d6; border: 1px solid #e0b84c; "
+            "border-radius: 4px; } #drafts_banner QLabel { color: #4a3b00; }"
+        )
         row = QHBoxLayout(self.drafts_banner)
         row.setContentsMargins(10, 6, 10, 6)
         self.drafts_label = QLabel()
@@ -527,8 +560,12 @@ class IncidentListScreen(QWidget):
             changes["open_only"] = True
         elif status:
             changes["statuses"] = (status,)
-        for combo, name in ((self.severity_combo, "severity_ids"), (self.type_combo, "type_ids"),
-                            (self.site_combo, "site_ids"), (self.location_combo, "location_ids")):
+        for combo, name in (
+            (self.severity_combo, "severity_ids"),
+            (self.type_combo, "type_ids"),
+            (self.site_combo, "site_ids"),
+            (self.location_combo, "location_ids"),
+        ):
             if combo.currentData() is not None:
                 changes[name] = (combo.currentData(),)
         if self.date_from.date() != NO_DATE:
@@ -554,8 +591,11 @@ class IncidentListScreen(QWidget):
                 self.status_combo.set_value("__open__")
             else:
                 self.status_combo.set_value(filt.statuses[0] if len(filt.statuses) == 1 else None)
-            for combo, values in ((self.severity_combo, filt.severity_ids), (self.type_combo, filt.type_ids),
-                                  (self.site_combo, filt.site_ids)):
+            for combo, values in (
+                (self.severity_combo, filt.severity_ids),
+                (self.type_combo, filt.type_ids),
+                (self.site_combo, filt.site_ids),
+            ):
                 combo.set_value(values[0] if len(values) == 1 else None)
             self._fill_locations()
             self.location_combo.set_value(filt.location_ids[0] if len(filt.location_ids) == 1 else None)
@@ -570,8 +610,12 @@ class IncidentListScreen(QWidget):
             shown["open_only"] = False
         elif self.status_combo.currentData() is not None:
             shown["statuses"] = ()
-        for combo, name in ((self.severity_combo, "severity_ids"), (self.type_combo, "type_ids"),
-                            (self.site_combo, "site_ids"), (self.location_combo, "location_ids")):
+        for combo, name in (
+            (self.severity_combo, "severity_ids"),
+            (self.type_combo, "type_ids"),
+            (self.site_combo, "site_ids"),
+            (self.location_combo, "location_ids"),
+        ):
             if combo.currentData() is not None:
                 shown[name] = ()
         shown["date_from"] = None
@@ -589,8 +633,13 @@ class IncidentListScreen(QWidget):
             parts.append("status " + ", ".join(STATUS_LABELS.get(s, s) for s in e.statuses))
         if e.open_only:
             parts.append("open only")
-        names = {"severity_ids": "severities", "type_ids": "types", "site_ids": "sites", "location_ids": "locations",
-                 "customer_ids": "customers"}
+        names = {
+            "severity_ids": "severities",
+            "type_ids": "types",
+            "site_ids": "sites",
+            "location_ids": "locations",
+            "customer_ids": "customers",
+        }
         for attr, label in names.items():
             if getattr(e, attr):
                 parts.append(f"{len(getattr(e, attr))} {label}")
@@ -691,9 +740,12 @@ class IncidentListScreen(QWidget):
         draft = drafts.load(key) if key not in self.forms else None
         if draft is not None and draft.db_url == self.db.url and draft.user_id == self.actor.user_id:
             # Unsaved changes to this incident survived a crash: open with them, saying so.
-            return self._show_form(key, lambda: IncidentForm.from_draft(self.db, self.actor, draft,
-                                                                        parent=self.window()))
-        return self._show_form(key, lambda: IncidentForm(self.db, self.actor, incident_id, parent=self.window()))
+            return self._show_form(
+                key, lambda: IncidentForm.from_draft(self.db, self.actor, draft, parent=self.window())
+            )
+        return self._show_form(
+            key, lambda: IncidentForm(self.db, self.actor, incident_id, parent=self.window())
+        )
 
     def new_incident(self) -> Any:
         from incident_desk.ui.incident_form import IncidentForm
@@ -703,8 +755,11 @@ class IncidentListScreen(QWidget):
 
     # -- drafts ----------------------------------------------------------------------------
     def pending_drafts(self) -> list[drafts.Draft]:
-        return [d for d in drafts.list_drafts(db_url=self.db.url, user_id=self.actor.user_id)
-                if d.key not in self.forms]
+        return [
+            d
+            for d in drafts.list_drafts(db_url=self.db.url, user_id=self.actor.user_id)
+            if d.key not in self.forms
+        ]
 
     def refresh_drafts(self) -> None:
         found = self.pending_drafts()
@@ -714,8 +769,10 @@ class IncidentListScreen(QWidget):
         first = found[0]
         when = first.saved_at.astimezone().strftime("%Y-%m-%d %H:%M")
         more = f" There {'is' if len(found) == 2 else 'are'} {len(found) - 1} more." if len(found) > 1 else ""
-        self.drafts_label.setText(f"<b>Unsaved work was kept:</b> “{first.label}”, last typed {when}. "
-                                  f"Restore it to carry on where you left off.{more}")
+        self.drafts_label.setText(
+            f"<b>Unsaved work was kept:</b> “{first.label}”, last typed {when}. "
+            f"Restore it to carry on where you left off.{more}"
+        )
         self.drafts_banner.show()
 
     def restore_first_draft(self) -> Any:
@@ -726,8 +783,9 @@ class IncidentListScreen(QWidget):
             self.refresh_drafts()
             return None
         draft = found[0]
-        form = self._show_form(draft.key, lambda: IncidentForm.from_draft(self.db, self.actor, draft,
-                                                                          parent=self.window()))
+        form = self._show_form(
+            draft.key, lambda: IncidentForm.from_draft(self.db, self.actor, draft, parent=self.window())
+        )
         self.refresh_drafts()
         return form
 
@@ -753,8 +811,11 @@ class IncidentListScreen(QWidget):
         if state is not None:
             self.view.horizontalHeader().restoreState(state)
             header = self.view.horizontalHeader()
-            self.model.sort_key = COLUMNS[header.sortIndicatorSection()][0] \
-                if 0 <= header.sortIndicatorSection() < len(COLUMNS) else "reported_at"
+            self.model.sort_key = (
+                COLUMNS[header.sortIndicatorSection()][0]
+                if 0 <= header.sortIndicatorSection() < len(COLUMNS)
+                else "reported_at"
+            )
             self.model.descending = header.sortIndicatorOrder() == Qt.SortOrder.DescendingOrder
 
 

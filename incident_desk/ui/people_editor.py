@@ -42,9 +42,26 @@ from incident_desk.ui.body_diagram import BodyDiagram
 from incident_desk.ui.photo_strip import new_key
 
 PERSON_FIELDS = tuple(f.name for f in fields(PersonData))
-NATURES = ("Abrasion", "Amputation", "Burn", "Concussion", "Contusion", "Crush injury", "Dermatitis",
-           "Dislocation", "Foreign body", "Fracture", "Hearing loss", "Heat exhaustion", "Laceration", "Puncture",
-           "Respiratory irritation", "Sprain", "Strain", "Whiplash")
+NATURES = (
+    "Abrasion",
+    "Amputation",
+    "Burn",
+    "Concussion",
+    "Contusion",
+    "Crush injury",
+    "Dermatitis",
+    "Dislocation",
+    "Foreign body",
+    "Fracture",
+    "Hearing loss",
+    "Heat exhaustion",
+    "Laceration",
+    "Puncture",
+    "Respiratory irritation",
+    "Sprain",
+    "Strain",
+    "Whiplash",
+)
 
 
 def blank_person(role: str = "injured") -> dict[str, Any]:
@@ -92,8 +109,9 @@ class PeopleEditor(QWidget):
         right = QWidget()
         rv = QVBoxLayout(right)
         rv.setContentsMargins(8, 0, 0, 0)
-        self.empty_hint = QLabel("Nobody added yet. Use <b>Add person</b> for everyone hurt, every witness and "
-                                 "the first aider.")
+        self.empty_hint = QLabel(
+            "Nobody added yet. Use <b>Add person</b> for everyone hurt, every witness and the first aider."
+        )
         self.empty_hint.setWordWrap(True)
         self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         rv.addWidget(self.empty_hint)
@@ -285,12 +303,21 @@ class PeopleEditor(QWidget):
             return
         p = self.people[row]
         before = (p["name"], p["role"])
-        p.update(name=self.name.text(), role=self.role.currentData(), employment=self.employment.currentData(),
-                 job_title=self.job_title.text(), contact=self.contact.text(),
-                 statement=self.statement.toPlainText(), body_part=self.body_part.currentData() or "",
-                 body_side=self.body_side.currentData() or "", nature_of_injury=self.nature.currentText().strip(),
-                 treatment=self.treatment.currentData(), days_away=self.days_away.value(),
-                 days_restricted=self.days_restricted.value(), privacy_case=self.privacy.isChecked())
+        p.update(
+            name=self.name.text(),
+            role=self.role.currentData(),
+            employment=self.employment.currentData(),
+            job_title=self.job_title.text(),
+            contact=self.contact.text(),
+            statement=self.statement.toPlainText(),
+            body_part=self.body_part.currentData() or "",
+            body_side=self.body_side.currentData() or "",
+            nature_of_injury=self.nature.currentText().strip(),
+            treatment=self.treatment.currentData(),
+            days_away=self.days_away.value(),
+            days_restricted=self.days_restricted.value(),
+            privacy_case=self.privacy.isChecked(),
+        )
         self.diagram.set_selection(p["body_part"], p["body_side"])
         self.injury.setVisible(p["role"] == "injured")
         if p["key"] in self.problems and not validate_person(person_data(p)):
@@ -339,13 +366,24 @@ class PeopleEditor(QWidget):
         self._show_current()  # a withheld (privacy case) person stays read-only
 
     def _set_fields_enabled(self, editable: bool) -> None:
-        for w in (self.name, self.role, self.employment, self.job_title, self.contact, self.statement,
-                  self.diagram, self.body_part, self.body_side, self.nature, self.treatment, self.days_away,
-                  self.days_restricted, self.privacy):
+        for w in (
+            self.name,
+            self.role,
+            self.employment,
+            self.job_title,
+            self.contact,
+            self.statement,
+            self.diagram,
+            self.body_part,
+            self.body_side,
+            self.nature,
+            self.treatment,
+            self.days_away,
+            self.days_restricted,
+            self.privacy,
+        ):
             w.setEnabled(editable)
 
 
 def summary(person: dict[str, Any]) -> str:
     return f"{person['name']} ({PERSON_ROLES.get(person['role'], person['role'])})"
-
-

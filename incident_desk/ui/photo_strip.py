@@ -97,8 +97,11 @@ class _DropList(QListWidget):
         if self.count() == 0:
             p = QPainter(self.viewport())
             p.setPen(self.palette().placeholderText().color())
-            p.drawText(self.viewport().rect(), Qt.AlignmentFlag.AlignCenter,
-                       "No photos yet.\nAdd photos…, drop picture files here, or paste (Ctrl+V).")
+            p.drawText(
+                self.viewport().rect(),
+                Qt.AlignmentFlag.AlignCenter,
+                "No photos yet.\nAdd photos…, drop picture files here, or paste (Ctrl+V).",
+            )
             p.end()
 
     def _acceptable(self, mime: QMimeData) -> bool:
@@ -137,8 +140,9 @@ class PhotoViewer(QDialog):
         screen = QApplication.primaryScreen()
         limit = screen.availableSize() * 0.8 if screen else QSize(1200, 900)
         if pixmap.width() > limit.width() or pixmap.height() > limit.height():
-            pixmap = pixmap.scaled(limit, Qt.AspectRatioMode.KeepAspectRatio,
-                                   Qt.TransformationMode.SmoothTransformation)
+            pixmap = pixmap.scaled(
+                limit, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+            )
         label.setPixmap(pixmap)
         label.setAccessibleName(caption or entry.filename or "Photo")
         area.setWidget(label)
@@ -168,8 +172,10 @@ class PhotoStrip(QWidget):
         self.paste_button.setToolTip("Paste a picture copied from another program (Ctrl+V on the strip)")
         self.paste_button.clicked.connect(self.paste)
         self.keep_gps = QCheckBox("Keep location (GPS) data")
-        self.keep_gps.setToolTip("Photos from phones often record where they were taken. It is removed unless "
-                                 "you tick this before adding the photo.")
+        self.keep_gps.setToolTip(
+            "Photos from phones often record where they were taken. It is removed unless "
+            "you tick this before adding the photo."
+        )
         hint = QLabel("…or drop picture files on the strip below.")
         hint.setStyleSheet("color: palette(mid)")
         for w in (self.add_button, self.paste_button, self.keep_gps):
@@ -182,10 +188,15 @@ class PhotoStrip(QWidget):
         self.list.dropped.connect(self.add_mime)
         self.list.currentItemChanged.connect(self._selection_changed)
         self.list.itemActivated.connect(lambda _item: self.view_current())
-        QShortcut(QKeySequence.StandardKey.Paste, self.list, self.paste,
-                  context=Qt.ShortcutContext.WidgetShortcut)
-        QShortcut(QKeySequence.StandardKey.Delete, self.list, self.remove_current,
-                  context=Qt.ShortcutContext.WidgetShortcut)
+        QShortcut(
+            QKeySequence.StandardKey.Paste, self.list, self.paste, context=Qt.ShortcutContext.WidgetShortcut
+        )
+        QShortcut(
+            QKeySequence.StandardKey.Delete,
+            self.list,
+            self.remove_current,
+            context=Qt.ShortcutContext.WidgetShortcut,
+        )
         layout.addWidget(self.list, 1)
 
         row = QHBoxLayout()
@@ -213,7 +224,9 @@ class PhotoStrip(QWidget):
     # -- adding ----------------------------------------------------------------------------
     def choose_files(self) -> None:
         patterns = " ".join(f"*{s}" for s in images.ACCEPTED_SUFFIXES)
-        paths, _filter = QFileDialog.getOpenFileNames(self, "Add photos", "", f"Pictures ({patterns});;All files (*)")
+        paths, _filter = QFileDialog.getOpenFileNames(
+            self, "Add photos", "", f"Pictures ({patterns});;All files (*)"
+        )
         if paths:
             self.add_files(paths)
 
@@ -226,8 +239,10 @@ class PhotoStrip(QWidget):
                 path = Path(name)
                 try:
                     if path.stat().st_size > images.MAX_FILE_BYTES:
-                        raise ValidationError(f"“{path.name}” is larger than "
-                                              f"{images.MAX_FILE_BYTES // 1_048_576} MB; it was not attached.")
+                        raise ValidationError(
+                            f"“{path.name}” is larger than "
+                            f"{images.MAX_FILE_BYTES // 1_048_576} MB; it was not attached."
+                        )
                     self._add(path.read_bytes(), path.name)
                     added += 1
                 except ValidationError as exc:
@@ -275,8 +290,9 @@ class PhotoStrip(QWidget):
 
     def _add(self, data: bytes, filename: str) -> PhotoEntry:
         processed = images.process(data, filename=filename, keep_gps=self.keep_gps.isChecked())
-        entry = PhotoEntry(new_key("photo"), filename, processed.mime_type, processed.width, processed.height,
-                           processed.data)
+        entry = PhotoEntry(
+            new_key("photo"), filename, processed.mime_type, processed.width, processed.height, processed.data
+        )
         self.entries[entry.key] = entry
         self.order.append(entry.key)
         self.captions[entry.key] = ""
@@ -315,8 +331,9 @@ class PhotoStrip(QWidget):
             self.list.clear()
             for key in self.order:
                 entry = self.entries[key]
-                pixmap = pixmap_of(entry.data).scaled(THUMB, Qt.AspectRatioMode.KeepAspectRatio,
-                                                      Qt.TransformationMode.SmoothTransformation)
+                pixmap = pixmap_of(entry.data).scaled(
+                    THUMB, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
+                )
                 item = QListWidgetItem(QIcon(pixmap), self._label(key))
                 item.setData(Qt.ItemDataRole.UserRole, key)
                 item.setToolTip(f"{entry.filename}\n{entry.width} × {entry.height} px — double-click to view")

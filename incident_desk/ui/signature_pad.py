@@ -113,7 +113,9 @@ class SignaturePad(QWidget):
         p.drawLine(16, base, self.width() - 16, base)
         if self.is_empty():
             p.setPen(QColor("#8a939e"))
-            p.drawText(QRectF(16, base + 2, self.width() - 32, 22), Qt.AlignmentFlag.AlignLeft, "✕  Sign here")
+            p.drawText(
+                QRectF(16, base + 2, self.width() - 32, 22), Qt.AlignmentFlag.AlignLeft, "✕  Sign here"
+            )
         self._draw_ink(p)
         p.end()
 
@@ -157,8 +159,13 @@ class SignatureEntry:
 
 
 SIGNER_ROLES = ("Reporter", "Witness", "Injured person", "First aider", "Safety officer", "Manager", "Other")
-_ROLE_OF_PERSON = {"injured": "Injured person", "witness": "Witness", "first_aider": "First aider",
-                   "reporter": "Reporter", "other": "Other"}
+_ROLE_OF_PERSON = {
+    "injured": "Injured person",
+    "witness": "Witness",
+    "first_aider": "First aider",
+    "reporter": "Reporter",
+    "other": "Other",
+}
 
 
 class SignaturePanel(QWidget):
@@ -265,9 +272,14 @@ class SignaturePanel(QWidget):
         if problems:
             return None
         data = self.who.currentData() or ("reporter", None)
-        entry = SignatureEntry(key=f"sig-{uuid.uuid4().hex[:12]}", png=self.pad.to_png(),
-                               signer_name=self.name.text().strip(), signer_role=self.role.currentText().strip(),
-                               signed_at=utcnow(), person_key=data[1])
+        entry = SignatureEntry(
+            key=f"sig-{uuid.uuid4().hex[:12]}",
+            png=self.pad.to_png(),
+            signer_name=self.name.text().strip(),
+            signer_role=self.role.currentText().strip(),
+            signed_at=utcnow(),
+            person_key=data[1],
+        )
         self.entries[entry.key] = entry
         self.pending.append(entry.key)
         self.pad.clear()
