@@ -74,9 +74,16 @@ def sniff_delimiter(sample: str) -> str:
         return best if counts[best] else ","
 
 
-def _decode(path: Path, encoding: str | None) -> tuple[str, str]:
+PREVIEW_BYTES = 4 << 20
+
+
+def _decode(path: Path, encoding: str | None, max_bytes: int | None = None) -> tuple[str, str]:
     try:
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            data = fh.read(max_bytes) if max_bytes else fh.read()
+            if max_bytes and len(data) == max_bytes and fh.read(1):
+                # A preview of a big file: stop at a line end (never inside a UTF-8 character).
+                data = data[:data.rfind(b"\n") + 1] or data
     except OSError as exc:
         raise ImportFileError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
     if b"\x00" in data[:4096]:
@@ -96,7 +103,8 @@ def _decode(path: Path, encoding: str | None) -> tuple[str, str]:
 
 def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None = None,
              limit: int | None = None) -> Table:
-    text, used = _decode(path, encoding)
+    # A preview reads only the start of the file, so the wizard stays quick on very large files.
+    text, used = _decode(path, encoding, PREVIEW_BYTES if limit is not None else None)
     delim = delimiter or sniff_delimiter(text[:65536])
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
     try:

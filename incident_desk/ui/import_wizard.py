@@ -121,6 +121,13 @@ class ImportWizard(QWizard):
         if path is not None:
             self.file_page.path_edit.setText(str(path))
 
+    def reject(self) -> None:
+        """Closing the wizard while an import runs cancels it (and so writes nothing)."""
+        for page in (self.check_page, self.run_page):
+            if page.task is not None and page.task.running:
+                page.task.cancel()
+        super().reject()
+
     # -- reading, for the pages ------------------------------------------------------------
     def read_options(self) -> dict[str, Any]:
         return self.format_page.options()
