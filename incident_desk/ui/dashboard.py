@@ -14,7 +14,7 @@ from matplotlib.backend_bases import MouseEvent, PickEvent
 from matplotlib.backends.backend_qtagg import FigureCanvasQTAgg
 from matplotlib.figure import Figure
 from PySide6.QtCore import QDate, QMimeData, QSize, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QImage, QMouseEvent, QPalette
+from PySide6.QtGui import QGuiApplication, QImage, QMouseEvent, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy import select
 
+from incident_desk.db.base import utcnow
 from incident_desk.incidents.query import IncidentFilter
 from incident_desk.metrics import charts
 from incident_desk.metrics.dashboard import CHART_KEYS, build_dashboard
@@ -59,6 +60,7 @@ PERIODS = [
 ]
 TILE_COLUMNS = 6
 CHART_MIN_HEIGHT = 340
+STALE_SECONDS = 120  # refresh on showing the screen again when the figures are older
 
 
 def is_dark(widget: QWidget) -> bool:
@@ -503,6 +505,8 @@ class DashboardScreen(QWidget):
 
         self.status.setText("Updating…")
         self.refresh_button.setEnabled(False)
+        if self.task is not None:
+            self.task.deleteLater()
         self.task = BackgroundTask(work, show_dialog=False, parent=self)
         self.task.finished.connect(self._show)
         self.task.failed.connect(self._failed)
@@ -538,6 +542,12 @@ class DashboardScreen(QWidget):
 
     def _drill(self, target: charts.DrillTarget) -> None:
         self.window_.show_incidents(target.filter)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        """Coming back to the dashboard after a while shows fresh figures."""
+        super().showEvent(event)
+        if self.data is not None and (utcnow() - self.data.now).total_seconds() > STALE_SECONDS:
+            self.refresh()
 
     # -- hours ---------------------------------------------------------------------------------
     def edit_hours(self) -> None:
