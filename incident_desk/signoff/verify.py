@@ -112,7 +112,7 @@ def _signatures_with_content(session: Session, batch: int) -> Iterator[Any]:
         last = rows[-1].id
 
 
-def verify_signatures(session: Session, *, batch: int = 500) -> Iterator[SignatureProblem]:
+def verify_signatures(session: Session, *, batch: int = 5000) -> Iterator[SignatureProblem]:
     recorded: dict[int, dict[str, Any]] = {}
     for seq, entity_id, details in session.execute(
         select(AuditEvent.seq, AuditEvent.entity_id, AuditEvent.details).where(
