@@ -37,6 +37,7 @@ def dashboard_data(
     *,
     period: Grouping | str = Grouping.MONTH,
     cost_by: Grouping | str = Grouping.LOCATION,
+    stage: Stage | str = Stage.RESOLVE,
     now: dt.datetime,
 ) -> list[Kpi]:
     """Run every query behind the tiles and the charts; returns the tiles.
@@ -46,9 +47,9 @@ def dashboard_data(
     """
     kpis = compute_kpis(session, filt, now)
     counts.period_severity_grid(session, filt, str(Grouping(period)))
-    timing.time_to(session, filt, Stage.RESOLVE, Grouping.SEVERITY)
-    for stage in (Stage.ACKNOWLEDGE, Stage.RESOLVE):
-        timing.sla_compliance(session, filt, stage, Grouping.SEVERITY, now=now)
+    timing.time_to(session, filt, Stage(stage), Grouping.SEVERITY)
+    for sla_stage in (Stage.ACKNOWLEDGE, Stage.RESOLVE):
+        timing.sla_compliance(session, filt, sla_stage, Grouping.SEVERITY, now=now)
     counts.cost(session, filt, Grouping(cost_by))
     counts.cost(session, filt, Grouping.LOCATION)
     counts.grid(session, filt, Grouping.WEEKDAY, Grouping.HOUR, all_rows=True, all_columns=True)
@@ -64,6 +65,7 @@ def build_dashboard(
     *,
     period: Grouping | str = Grouping.MONTH,
     cost_by: Grouping | str = Grouping.LOCATION,
+    stage: Stage | str = Stage.RESOLVE,
     palette: charts.Palette = charts.LIGHT,
     now: dt.datetime | None = None,
     figures: bool = True,
@@ -78,7 +80,7 @@ def build_dashboard(
     total = len(CHART_KEYS) + 1
     with shared_queries(session, now):
         t0 = time.perf_counter()
-        data.kpis = dashboard_data(session, filt, period=period, cost_by=cost_by, now=now)
+        data.kpis = dashboard_data(session, filt, period=period, cost_by=cost_by, stage=stage, now=now)
         data.seconds["data"] = time.perf_counter() - t0
         progress.update(1, total, "Key figures")
         if figures:
@@ -90,6 +92,8 @@ def build_dashboard(
                     kwargs["period"] = period
                 elif key == "cost":
                     kwargs["by"] = cost_by
+                elif key == "mttr":
+                    kwargs["stage"] = Stage(stage)
                 elif key in ("sla", "backlog"):
                     kwargs["now"] = now
                 data.figures[key] = fn(session, filt, **kwargs)

@@ -39,6 +39,7 @@ from incident_desk.metrics import charts
 from incident_desk.metrics.dashboard import CHART_KEYS, build_dashboard
 from incident_desk.metrics.grouping import Grouping
 from incident_desk.metrics.kpis import DashboardData, Kpi
+from incident_desk.metrics.timing import Stage
 from incident_desk.org.models import Customer, IncidentType, SeverityLevel, Site
 from incident_desk.ui.tasks import BackgroundTask
 
@@ -333,6 +334,15 @@ class DashboardScreen(QWidget):
         for g, text in PERIODS:
             self.period_combo.addItem(text, g.value)
         self.period_combo.setCurrentIndex(1)
+        self.stage_combo = QComboBox()
+        for stage, text in (
+            (Stage.RESOLVE, "MTTR"),
+            (Stage.ACKNOWLEDGE, "MTTA"),
+            (Stage.SIGNOFF, "Time to sign-off"),
+            (Stage.ASSESS, "Time to assess"),
+        ):
+            self.stage_combo.addItem(text, stage.value)
+        self.stage_combo.setToolTip("Which response time the chart by severity shows")
         self.cost_combo = QComboBox()
         self.cost_combo.addItem("Cost by location", Grouping.LOCATION.value)
         self.cost_combo.addItem("Cost by type", Grouping.TYPE.value)
@@ -345,6 +355,7 @@ class DashboardScreen(QWidget):
             ("Type", self.type_combo),
             ("Customer", self.customer_combo),
             ("Per", self.period_combo),
+            ("", self.stage_combo),
             ("", self.cost_combo),
         ):
             if label:
@@ -370,6 +381,7 @@ class DashboardScreen(QWidget):
             self.type_combo,
             self.customer_combo,
             self.period_combo,
+            self.stage_combo,
             self.cost_combo,
         ):
             w.currentIndexChanged.connect(self.refresh)
@@ -494,13 +506,20 @@ class DashboardScreen(QWidget):
         filt = self.current_filter()
         period = self.period_combo.currentData() or Grouping.MONTH.value
         cost_by = self.cost_combo.currentData() or Grouping.LOCATION.value
+        stage = self.stage_combo.currentData() or Stage.RESOLVE.value
         palette = charts.DARK if is_dark(self) else charts.LIGHT
         db = self.db
 
         def work(progress: Any) -> DashboardData:
             with db.reading() as session:
                 return build_dashboard(
-                    session, filt, period=period, cost_by=cost_by, palette=palette, progress=progress
+                    session,
+                    filt,
+                    period=period,
+                    cost_by=cost_by,
+                    stage=stage,
+                    palette=palette,
+                    progress=progress,
                 )
 
         self.status.setText("Updating…")

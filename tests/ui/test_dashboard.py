@@ -91,6 +91,9 @@ def test_changing_the_filter_updates_the_tiles(
     assert screen.tiles["incidents"].value.text() == "2"
     assert screen.tiles["mttr"].value.text() == "30.0 h"
     assert screen.current_filter().date_from == dt.date.today() - dt.timedelta(days=29)
+    _refresh_done(qtbot, screen, lambda: screen.stage_combo.setCurrentIndex(1))
+    figure = screen.panels["mttr"].figure
+    assert figure is not None and figure.axes[0].get_title(loc="left").startswith("MTTA by severity")
 
 
 def test_clicking_a_bar_lists_exactly_its_incidents(
