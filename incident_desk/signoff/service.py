@@ -319,7 +319,9 @@ def signatures_for_incident(session: Session, incident_id: int) -> list[Signatur
 
 # -- deciding ------------------------------------------------------------------------------
 def _load(session: Session, assessment_id: int) -> tuple[Assessment, Incident]:
-    a = session.get(Assessment, assessment_id)
+    # FOR UPDATE: two managers deciding at once are taken one after the other, so the second
+    # sees the first one's signature (SQLite's write transactions are serialised already).
+    a = session.get(Assessment, assessment_id, with_for_update=True)
     if a is None:
         raise NotFound(f"Risk assessment #{assessment_id} does not exist.")
     incident = session.get(Incident, a.incident_id)
