@@ -56,31 +56,45 @@ def _build_regions() -> list[Region]:
     pair("Ear", 70, 34, 8, 16, oval=True)
     regions.append(Region("Face", "na", _ellipse(100, 50, 13, 12)))
     regions.append(Region("Head", "na", _ellipse(100, 40, 23, 29)))
-    regions.append(Region("Neck", "na", _rect(91, 68, 18, 16, 3)))
-    pair("Finger", 30, 240, 20, 16, radius=4)
-    pair("Hand", 30, 218, 22, 24, oval=True)
-    pair("Wrist", 33, 208, 18, 10, radius=3)
-    pair("Forearm", 36, 162, 20, 46, radius=8)
-    pair("Elbow", 40, 148, 20, 16, oval=True)
-    pair("Upper arm", 44, 100, 20, 50, radius=8)
-    pair("Shoulder", 52, 82, 28, 22, oval=True)
-    regions.append(Region("Groin", "na", _rect(91, 188, 18, 16, 6)))
-    regions.append(Region("Chest", "na", _rect(70, 84, 60, 52, 10)))
-    regions.append(Region("Abdomen", "na", _rect(72, 136, 56, 44, 8)))
-    pair("Hip", 72, 178, 28, 22, radius=6)
-    pair("Knee", 76, 272, 22, 18, oval=True)
-    pair("Thigh", 74, 200, 25, 74, radius=9)
-    pair("Ankle", 79, 346, 18, 10, radius=3)
-    pair("Lower leg", 77, 288, 21, 60, radius=8)
-    pair("Toe", 70, 366, 26, 10, radius=4)
-    pair("Foot", 74, 354, 24, 14, radius=5)
+    regions.append(Region("Neck", "na", _rect(91, 64, 18, 24, 3)))
+    pair("Finger", 33, 236, 22, 18, radius=5)
+    pair("Hand", 33, 212, 24, 28, oval=True)
+    pair("Wrist", 36, 204, 20, 12, radius=3)
+    pair("Forearm", 38, 158, 21, 50, radius=8)
+    pair("Elbow", 42, 144, 22, 20, oval=True)
+    pair("Upper arm", 46, 94, 21, 56, radius=8)
+    pair("Shoulder", 52, 80, 30, 24, oval=True)
+    regions.append(Region("Groin", "na", _rect(91, 186, 18, 18, 6)))
+    regions.append(Region("Chest", "na", _rect(70, 82, 60, 58, 10)))
+    regions.append(Region("Abdomen", "na", _rect(72, 128, 56, 52, 6)))
+    pair("Hip", 72, 172, 28, 30, radius=6)
+    pair("Knee", 76, 270, 22, 20, oval=True)
+    pair("Thigh", 74, 196, 25, 80, radius=9)
+    pair("Ankle", 79, 344, 18, 12, radius=3)
+    pair("Lower leg", 77, 282, 21, 66, radius=8)
+    pair("Toe", 70, 364, 26, 12, radius=4)
+    pair("Foot", 74, 352, 24, 16, radius=5)
     # The back, drawn to the right of the front figure.
-    regions.append(Region("Upper back", "na", _rect(222, 84, 60, 50, 10)))
-    regions.append(Region("Lower back", "na", _rect(224, 134, 56, 46, 8)))
+    regions.append(Region("Upper back", "na", _rect(222, 82, 60, 54, 10)))
+    regions.append(Region("Lower back", "na", _rect(224, 128, 56, 52, 6)))
     return regions
 
 
 REGIONS = _build_regions()
+
+
+def _silhouette(regions: list[Region]) -> QPainterPath:
+    outline = QPainterPath()
+    for region in regions:
+        outline = outline.united(region.path)
+    return outline.simplified()
+
+
+# The front figure and the back, each drawn as one outline.
+SILHOUETTES = (
+    _silhouette([r for r in REGIONS if r.part not in ("Upper back", "Lower back")]),
+    _silhouette([r for r in REGIONS if r.part in ("Upper back", "Lower back")]),
+)
 
 
 class BodyDiagram(QWidget):
@@ -165,13 +179,25 @@ class BodyDiagram(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setTransform(self._transform())
         pal = self.palette()
-        skin, outline = QColor("#e3e8ee"), QColor("#8c99a8")
-        chosen, hover = QColor("#d84315"), QColor("#90caf9")
-        order = list(reversed(REGIONS))  # general shapes first, details painted on top
-        for region in order:
-            fill = chosen if self._selected(region) else hover if region is self.hover else skin
-            p.setPen(QPen(outline, 1.0))
-            p.setBrush(fill)
+        skin, outline = QColor("#e6ebf1"), QColor("#7d8a99")
+        chosen, hover = QColor(216, 67, 21, 215), QColor(66, 135, 245, 110)
+        # One smooth silhouette per view, then the clickable regions hinted on top of it.
+        p.setPen(QPen(outline, 1.4))
+        p.setBrush(skin)
+        for silhouette in SILHOUETTES:
+            p.drawPath(silhouette)
+        faint = QColor(outline)
+        faint.setAlpha(70)
+        for region in reversed(REGIONS):  # general shapes first, details painted on top
+            if self._selected(region):
+                p.setPen(QPen(chosen.darker(130), 1.0))
+                p.setBrush(chosen)
+            elif region is self.hover:
+                p.setPen(QPen(hover.darker(130), 1.0))
+                p.setBrush(hover)
+            else:
+                p.setPen(QPen(faint, 0.8, Qt.PenStyle.DotLine))
+                p.setBrush(Qt.BrushStyle.NoBrush)
             p.drawPath(region.path)
         p.setPen(pal.windowText().color())
         p.drawText(QRectF(0, 0, 40, 20), Qt.AlignmentFlag.AlignCenter, "R")

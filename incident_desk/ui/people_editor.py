@@ -92,6 +92,7 @@ class PeopleEditor(QWidget):
         lv.setContentsMargins(0, 0, 0, 0)
         self.list = QListWidget()
         self.list.setAccessibleName("People involved")
+        self.list.setWordWrap(True)  # name and role, then the injury on a second line
         self.list.currentRowChanged.connect(self._show_current)
         lv.addWidget(self.list, 1)
         buttons = QHBoxLayout()
@@ -235,7 +236,7 @@ class PeopleEditor(QWidget):
         text = f"{name} — {PERSON_ROLES.get(person['role'], person['role']).lower()}"
         if person["role"] == "injured" and person["body_part"]:
             side = person["body_side"] if person["body_side"] in ("left", "right", "both") else ""
-            text += f"\n{person['body_part']}{' (' + side + ')' if side else ''}"
+            text += f" · {person['body_part']}{' (' + side + ')' if side else ''}"
             if person["nature_of_injury"]:
                 text += f", {person['nature_of_injury'].lower()}"
         return text
@@ -246,6 +247,7 @@ class PeopleEditor(QWidget):
             self.list.clear()
             for person in self.people:
                 item = QListWidgetItem(self._item_text(person))
+                item.setToolTip(self._item_text(person))
                 if person["key"] in self.problems:
                     item.setForeground(QBrush(QColor("#b71c1c")))
                     item.setToolTip(" ".join(m for ms in self.problems[person["key"]].values() for m in ms))
