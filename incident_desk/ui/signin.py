@@ -1,4 +1,7 @@
-"""The sign-in dialog, the first-start dialog that creates the administrator, and changing one's password."""
+"""The sign-in dialog, changing one's own password, and the Account menu.
+
+The first administrator of a new database is created by the setup wizard (``ui/setup_wizard.py``).
+"""
 
 from __future__ import annotations
 
@@ -6,14 +9,12 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
     QLineEdit,
     QMenu,
-    QMessageBox,
     QVBoxLayout,
     QWidget,
 )
@@ -23,7 +24,6 @@ from incident_desk.actor import Actor
 from incident_desk.db import Database
 from incident_desk.errors import AuthenticationError, ValidationError
 from incident_desk.users import service as users
-from incident_desk.users.roles import Role
 
 
 class SignInDialog(QDialog):
@@ -80,93 +80,6 @@ class SignInDialog(QDialog):
         self.accept()
 
     def show_error(self, message: str) -> None:
-        self.error.setText(message)
-        self.error.show()
-
-
-class FirstStartDialog(QDialog):
-    """An empty database has no built-in account: the first person to start it creates one."""
-
-    def __init__(self, db: Database, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.db = db
-        self.username = ""
-        self.setWindowTitle(f"Welcome to {APP_NAME}")
-        layout = QVBoxLayout(self)
-        text = QLabel(
-            "This database is new. Create the administrator account — there is no built-in default password."
-        )
-        text.setWordWrap(True)
-        layout.addWidget(text)
-        form = QFormLayout()
-        self.user_edit = QLineEdit("admin")
-        self.name_edit = QLineEdit()
-        self.pw1 = QLineEdit()
-        self.pw2 = QLineEdit()
-        for w in (self.pw1, self.pw2):
-            w.setEchoMode(QLineEdit.EchoMode.Password)
-        for w, name in (
-            (self.user_edit, "User name"),
-            (self.name_edit, "Full name"),
-            (self.pw1, "Password"),
-            (self.pw2, "Repeat password"),
-        ):
-            w.setAccessibleName(name)
-        form.addRow("&User name:", self.user_edit)
-        form.addRow("&Full name:", self.name_edit)
-        form.addRow("&Password:", self.pw1)
-        form.addRow("&Repeat password:", self.pw2)
-        layout.addLayout(form)
-        self.demo = QCheckBox(
-            "&Load demo data (sites, accounts for every role, 1,000 incidents) to try things out"
-        )
-        layout.addWidget(self.demo)
-        self.error = QLabel()
-        self.error.setStyleSheet("color: #b71c1c")
-        self.error.setWordWrap(True)
-        self.error.hide()
-        layout.addWidget(self.error)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("Create account")
-        buttons.accepted.connect(self.create)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
-        self.name_edit.setFocus()
-
-    def create(self) -> None:
-        if self.pw1.text() != self.pw2.text():
-            self._error("The two passwords differ.")
-            return
-        try:
-            with self.db.transaction() as s:
-                user = users.create_user(
-                    s,
-                    None,
-                    username=self.user_edit.text(),
-                    full_name=self.name_edit.text(),
-                    password=self.pw1.text(),
-                    roles=[Role.ADMIN.value],
-                )
-                self.username = user.username
-        except (ValidationError, AuthenticationError) as exc:
-            messages = exc.messages() if isinstance(exc, ValidationError) else [str(exc)]
-            self._error("\n".join(messages))
-            return
-        if self.demo.isChecked():
-            from incident_desk.demo import generate
-
-            try:
-                result = generate(self.db, incidents=1000, seed=1)
-            except Exception as exc:
-                QMessageBox.warning(self, APP_NAME, f"The demo data could not be added: {exc}")
-            else:
-                lines = "\n".join(f"{u}: {pw} ({role})" for u, (role, pw) in result.accounts.items())
-                QMessageBox.information(self, APP_NAME, f"Demo data added. Demo accounts:\n\n{lines}")
-        self.accept()
-
-    def _error(self, message: str) -> None:
         self.error.setText(message)
         self.error.show()
 
