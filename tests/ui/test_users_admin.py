@@ -133,3 +133,19 @@ def test_sign_in_dialog_reports_lockout(qtbot, sqlite_db):
     qtbot.keyClicks(d.password, PASSWORD)
     d.try_sign_in()
     assert d.actor is None and "locked" in d.error.text()
+
+
+def test_account_menu_offers_change_password_and_screens_are_listed(qtbot, sqlite_db, gui_actors):
+    from incident_desk.ui.main_window import MainWindow
+
+    window = MainWindow(sqlite_db, gui_actors["reporter"])
+    qtbot.addWidget(window)
+    menus = [a.text().replace("&", "") for a in window.menuBar().actions()]
+    assert menus.index("Account") == menus.index("Help") - 1
+    window.actions["change_password"].trigger()
+    dialog = window.findChild(ChangePasswordDialog)
+    assert dialog is not None and dialog.isVisible()
+    dialog.reject()
+    # The users and audit screens explain themselves to a reporter instead of showing data.
+    for key in ("users", "audit", "signoff"):
+        assert getattr(window.show_screen(key), "model", None) is None
