@@ -113,7 +113,7 @@ def why_cannot_sign(
     rule: policy.BandRule | None = None,
     approvals: list[Signature] | None = None,
 ) -> str:
-    """ "" when ``actor`` may give the next sign-off, else the reason in plain words."""
+    """Why ``actor`` may not give the next sign-off, in plain words; empty when they may."""
     if actor.user_id is None:
         return "A signature needs a person: sign in with your own account."
     if assessment.status != AWAITING:
