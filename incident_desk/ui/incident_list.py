@@ -731,6 +731,7 @@ class IncidentListScreen(QWidget):
         for key, value in list(self.forms.items()):
             if value is form:
                 del self.forms[key]
+        form.deleteLater()  # a closed form window is not reused; free its photos and widgets
         self.refresh_drafts()
 
     def open_incident(self, incident_id: int) -> Any:
