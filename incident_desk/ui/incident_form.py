@@ -7,7 +7,8 @@ form adds one tab per entry, constructing ``Class(db, actor, incident_id, parent
 has a ``title`` attribute (the tab's label) and may have ``reload()``, called after every save
 and workflow step. A module that cannot be imported, or a class that fails to build, is logged
 and skipped: the form always opens. Add your entry to the list below (tabs appear in its order),
-e.g. "incident_desk.ui.assessment:AssessmentPanel".
+e.g. "incident_desk.ui.assessment:AssessmentPanel", or append to it at start-up, before any form
+opens (a main-window extension can do that).
 
 What the form guarantees: nothing typed is lost (a draft is written every few seconds and
 offered again after a crash; closing asks Save / Discard / Cancel; a refused save keeps every
