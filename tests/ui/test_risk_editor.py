@@ -124,3 +124,37 @@ def test_officer_sees_matrices_read_only(
     qtbot.mouseClick(w.grid, Qt.MouseButton.LeftButton, pos=w.grid.cell_rect("1", "1").center())
     assert not w.cell_editor.isVisible()
     assert "read-only" in w.heading.text()
+
+
+def test_export_then_import_a_bad_and_a_good_file(
+    qtbot: Any, editor: RiskMatrixEditor, sqlite_db: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    import json
+
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    target = tmp_path / "matrix.json"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    qtbot.mouseClick(editor.export_button, Qt.MouseButton.LeftButton)
+    data = json.loads(target.read_text("utf-8"))
+    assert data["name"] == "5×5 Likelihood × Consequence"
+
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text, *a, **k: warnings.append(text))
+    data["bands"][0]["colour"] = "green"
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps(data), "utf-8")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(bad), ""))
+    qtbot.mouseClick(editor.import_button, Qt.MouseButton.LeftButton)
+    assert warnings and "Band “Low” needs a colour written as #rrggbb." in warnings[0]
+
+    # The same name again: the editor offers to save it as the matrix's next version.
+    data["bands"][0]["colour"] = "#2e7d32"
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(data), "utf-8")
+    monkeypatch.setattr(QFileDialog, "getOpenFileName", lambda *a, **k: (str(good), ""))
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    qtbot.mouseClick(editor.import_button, Qt.MouseButton.LeftButton)
+    assert editor.version_number == 2 and editor.definition["bands"][0]["colour"] == "#2e7d32"
+    with sqlite_db.reading() as s:
+        assert len(matrices.versions(s, matrices.by_name(s, data["name"]).id)) == 2
