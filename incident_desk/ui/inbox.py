@@ -293,10 +293,14 @@ class InboxBell(QToolButton):
         self.signals.polled.connect(self._on_polled)
         self.signals.checked.connect(self._on_checked)
         self.clicked.connect(self.show_popup)
+        self.set_count(0)
         self.refresh()
         if self.user_id is not None:
-            with self.db.reading() as s:
-                self.last_seen = core.latest_id(s, self.user_id)
+            try:
+                with self.db.reading() as s:
+                    self.last_seen = core.latest_id(s, self.user_id)
+            except Exception:  # the window must open even when the inbox cannot be read
+                log.warning("cannot read the inbox", exc_info=True)
         self.poll_timer = QTimer(self)
         self.poll_timer.timeout.connect(self.poll)
         self.check_timer = QTimer(self)
@@ -316,8 +320,11 @@ class InboxBell(QToolButton):
         if self.user_id is None:
             self.set_count(0)
             return
-        with self.db.reading() as s:
-            self.set_count(core.unread_count(s, self.user_id))
+        try:
+            with self.db.reading() as s:
+                self.set_count(core.unread_count(s, self.user_id))
+        except Exception:  # a database hiccup: the next poll tries again
+            log.warning("cannot read the unread count", exc_info=True)
 
     def show_popup(self) -> InboxPopup:
         if self.popup is None:
