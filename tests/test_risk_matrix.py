@@ -147,6 +147,10 @@ def test_add_and_remove_levels_carry_cells_along() -> None:
     d = mx.rename_code(five(), "likelihood", 1, "U")
     assert ["U", "5"] in d["bands"][1]["cells"]
     assert mx.validate(d) == []
+    # Typing "1" then "12" over Unlikely's code must not drag Rare's cells along.
+    d = mx.rename_code(five(), "likelihood", 1, "1")
+    d = mx.rename_code(d, "likelihood", 1, "12")
+    assert ["1", "4"] in d["bands"][1]["cells"]
 
 
 # -- storage and versions ----------------------------------------------------------------------

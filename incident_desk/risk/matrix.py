@@ -488,10 +488,17 @@ def remove_level(definition: dict[str, Any], axis: str, index: int) -> dict[str,
 
 
 def rename_code(definition: dict[str, Any], axis: str, index: int, new_code: str) -> dict[str, Any]:
-    """A copy with a level's code changed, carried through overrides and explicit cells."""
+    """A copy with a level's code changed, carried through overrides and explicit cells.
+
+    While the code is (or was) the same as another level's — half-way through typing — the
+    references are left alone: carrying them would move the other level's cells too.
+    """
     d = copy.deepcopy(definition)
     old = d[axis][index]["code"]
     d[axis][index]["code"] = new_code
+    others = {lv.get("code") for i, lv in enumerate(d[axis]) if i != index}
+    if old in others or new_code in others:
+        return d
     pos = 0 if axis == "likelihood" else 1
     for o in d.get("score_overrides") or []:
         if o.get(axis) == old:
