@@ -1,5 +1,6 @@
 """The Alerts screen for administrators: the e-mail outbox (waiting and failed messages with their last
-error, retry and send), and the tabs editing notification rules and the escalation ladder."""
+error, retry and send), and the tabs editing notification rules, the escalation ladder and the
+response targets (with risk-band targets)."""
 
 from __future__ import annotations
 
@@ -303,6 +304,7 @@ class AlertsScreen(QTabWidget):
     def __init__(self, window: Any) -> None:
         super().__init__()
         from incident_desk.ui.alert_rules import LadderEditor, RulesEditor
+        from incident_desk.ui.sla_editor import SlaEditor
 
         self.outbox = OutboxView(window)
         self.rules = RulesEditor(window.db, window.actor)
@@ -310,6 +312,8 @@ class AlertsScreen(QTabWidget):
         self.addTab(self.outbox, "E-mail &outbox")
         self.addTab(self.rules, "Notification &rules")
         self.addTab(self.ladder, "Escalation &ladder")
+        self.targets = SlaEditor(window.db, window.actor)
+        self.addTab(self.targets, "Response &targets")
 
     def refresh(self) -> None:
         self.outbox.refresh()

@@ -63,6 +63,12 @@ def test_ladder_editor_adds_a_level(qtbot: Any, sqlite_db: Database, gui_actors:
     window = MainWindow(sqlite_db, gui_actors["admin"])
     qtbot.addWidget(window)
     screen = window.show_screen("outbox")
+    assert [screen.tabText(i).replace("&", "") for i in range(screen.count())] == [
+        "E-mail outbox",
+        "Notification rules",
+        "Escalation ladder",
+        "Response targets",
+    ]
     editor = screen.ladder
     assert editor.table.rowCount() == 4
     qtbot.mouseClick(editor.add_button, Qt.MouseButton.LeftButton)
