@@ -41,20 +41,32 @@ def search(session: Session, query: str, limit: int = 50, offset: int = 0, *,
     terms = parse(query, prefix_last=prefix_last)
     if not terms:
         return []
-    void = "" if include_void else " AND i.voided = :false"
-    params: dict[str, Any] = {"limit": limit, "offset": offset, "false": False}
-    if _dialect(session) == "postgresql":
-        params["q"] = tsquery(terms)
-        sql = ("SELECT i.id, i.reference, i.title, i.status, ts_rank_cd(s.document, q.q) AS score "
-               "FROM incident_search s JOIN incidents i ON i.id = s.incident_id, "
-               "to_tsquery('simple', :q) AS q(q) "
-               f"WHERE s.document @@ q.q{void} ORDER BY score DESC, i.id DESC LIMIT :limit OFFSET :offset")
-    else:
-        params["q"] = fts5_query(terms)
-        sql = (f"SELECT i.id, i.reference, i.title, i.status, -{BM25} AS score "
-               "FROM incident_search JOIN incidents i ON i.id = incident_search.rowid "
-               f"WHERE incident_search MATCH :q{void} ORDER BY {BM25}, i.id DESC LIMIT :limit OFFSET :offset")
-    return [SearchHit(r[0], r[1], r[2], r[3], float(r[4])) for r in session.execute(text(sql), params)]
+    pg = _dialect(session) == "postgresql"
+    # Rank inside the index first and join only the best candidates to incidents: joining every
+    # match (tens of thousands for a common word at a million incidents) costs far more than the
+    # ranking. Void incidents are dropped after the join, so ask for more until the page is full.
+    wanted = offset + limit
+    candidates = wanted + 50
+    while True:
+        if pg:
+            sql = ("SELECT i.id, i.reference, i.title, i.status, i.voided, m.score FROM ("
+                   "SELECT s.incident_id AS rid, ts_rank_cd(s.document, q.q) AS score "
+                   "FROM incident_search s, to_tsquery('simple', :q) AS q(q) WHERE s.document @@ q.q "
+                   "ORDER BY score DESC, s.incident_id DESC LIMIT :n) AS m JOIN incidents i ON i.id = m.rid "
+                   "ORDER BY m.score DESC, i.id DESC")
+            params: dict[str, Any] = {"q": tsquery(terms), "n": candidates}
+        else:
+            sql = ("SELECT i.id, i.reference, i.title, i.status, i.voided, -m.score FROM ("
+                   f"SELECT rowid AS rid, {BM25} AS score FROM incident_search WHERE incident_search MATCH :q "
+                   "ORDER BY score, rowid DESC LIMIT :n) AS m JOIN incidents i ON i.id = m.rid "
+                   "ORDER BY m.score, i.id DESC")
+            params = {"q": fts5_query(terms), "n": candidates}
+        rows = session.execute(text(sql), params).all()
+        kept = [r for r in rows if include_void or not r[4]]
+        if len(kept) >= wanted or len(rows) < candidates:
+            break
+        candidates *= 4
+    return [SearchHit(r[0], r[1], r[2], r[3], float(r[5])) for r in kept[offset:offset + limit]]
 
 
 def count(session: Session, query: str, *, include_void: bool = False) -> int:
