@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
-    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
     QFrame,
@@ -675,65 +674,35 @@ class SeveritiesSection(Section):
 
 # -- response targets -----------------------------------------------------------------------
 class SlaSection(Section):
-    COLUMNS = ("Acknowledge", "Assess", "Sign off", "Resolve")
-    FIELDS = ("acknowledge_minutes", "assess_minutes", "signoff_minutes", "resolve_minutes")
+    """The alerts' own target editor (per severity, optionally per risk band), embedded."""
 
     def __init__(self, db: Database, actor: Actor) -> None:
         super().__init__(
             db,
             actor,
             "Response targets (SLAs)",
-            "Hours from the report by which each stage should be done, per severity level.",
+            "How quickly each stage should be done, per severity level. Overdue incidents are "
+            "flagged and escalated.",
         )
-        self.table = QTableWidget(0, 4)
-        self.table.setObjectName("sla_table")
-        self.table.setHorizontalHeaderLabels([f"{c} (hours)" for c in self.COLUMNS])
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().setDefaultSectionSize(32)
-        self.layout_.addWidget(self.table)
-        self.save_button = QPushButton("&Save")
-        self.save_button.setObjectName("save_sla")
+        from incident_desk.ui.sla_editor import SlaEditor
+
+        self.editor = SlaEditor(db, actor)
+        inner = self.editor.layout()
+        if inner is not None:
+            inner.setContentsMargins(0, 0, 0, 0)
+        self.layout_.addWidget(self.editor, 1)
+        self.table = self.editor.table
+        self.save_button = self.editor.save_button
+        # Saving goes through the editor; the dialog's status line reports the outcome.
+        self.save_button.clicked.disconnect()
         self.save_button.clicked.connect(self.save)
-        self.button_row(self.save_button, stretch_at=0)
-        self.ids: list[int] = []
-        self.reload()
 
     def reload(self) -> None:
-        with self.db.reading() as s:
-            levels = org.list_severities(s, include_inactive=False)
-            targets = org.sla_targets(s)
-            rows = [(x.id, x.name, targets.get(x.id)) for x in levels]
-        self.ids = [r[0] for r in rows]
-        self.table.setRowCount(len(rows))
-        self.table.setVerticalHeaderLabels([r[1] for r in rows])
-        for r, (_id, _name, target) in enumerate(rows):
-            for c, field in enumerate(self.FIELDS):
-                spin = QDoubleSpinBox()
-                spin.setDecimals(1)
-                spin.setRange(0.1, 24 * 365)
-                spin.setSuffix(" h")
-                spin.setAlignment(Qt.AlignmentFlag.AlignRight)
-                spin.setValue((getattr(target, field) if target else 24 * 60 * (c + 1)) / 60)
-                self.table.setCellWidget(r, c, spin)
-
-    def value(self, row: int, col: int) -> int:
-        w = self.table.cellWidget(row, col)
-        assert isinstance(w, QDoubleSpinBox)
-        return round(w.value() * 60)
+        self.editor.reload()
 
     def save(self) -> None:
-        sla = _optional("incident_desk.notify.sla")
-        setter = getattr(sla, "set_targets", None) if sla else None
-
-        def apply(s: Any) -> None:
-            for r, sev_id in enumerate(self.ids):
-                values = {f: self.value(r, c) for c, f in enumerate(self.FIELDS)}
-                if setter is not None:
-                    setter(s, self.actor, sev_id, **values)
-                else:
-                    org.set_sla_target(s, self.actor, sev_id, **values)
-
-        self.run(apply, "Response targets saved.")
+        if self.editor.save():
+            self.status.emit("Response targets saved.", False)
 
 
 # -- e-mail server --------------------------------------------------------------------------

@@ -147,17 +147,25 @@ def test_severity_in_use_is_deactivated_and_order_changes(
         assert s.get(SeverityLevel, refs["severity"]["Minor"]).active is False
 
 
-def test_sla_targets_and_smtp(qtbot: Any, dialog: sd.SettingsDialog, sqlite_db: Database) -> None:
+def test_sla_targets_and_smtp(
+    qtbot: Any, dialog: sd.SettingsDialog, sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    warnings: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _p, _t, text, *a, **k: warnings.append(text))
     page = dialog.open_section("sla")
     assert isinstance(page, sd.SlaSection)
-    page.table.cellWidget(0, 3).setValue(36)
+    critical = page.editor.rows.index((page.editor.rows[0][0], None))
+    page.table.cellWidget(critical, 3).setValue(36)
     click(qtbot, page.save_button)
     assert status(dialog) == "Response targets saved."
     with sqlite_db.reading() as s:
-        assert org.sla_targets(s)[page.ids[0]].resolve_minutes == 36 * 60
-    page.table.cellWidget(0, 0).setValue(100)  # acknowledge after resolve
+        assert org.sla_targets(s)[page.editor.rows[critical][0]].resolve_minutes == 36 * 60
+    assert last_event(sqlite_db).entity == "sla_target"
+    page.table.cellWidget(critical, 0).setValue(100)  # acknowledge after resolve
     click(qtbot, page.save_button)
-    assert "must not decrease" in status(dialog)
+    assert any("must not decrease" in w for w in warnings), warnings
 
     smtp = dialog.open_section("smtp")
     assert isinstance(smtp, sd.SmtpSection)
