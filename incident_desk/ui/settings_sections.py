@@ -681,9 +681,7 @@ class SlaSection(Section):
             db,
             actor,
             "Response targets (SLAs)",
-            "How quickly each stage should be done, per severity level. Overdue incidents are "
-            "flagged and escalated.",
-        )
+        )  # the editor brings its own explanation
         from incident_desk.ui.sla_editor import SlaEditor
 
         self.editor = SlaEditor(db, actor)
