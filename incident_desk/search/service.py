@@ -86,6 +86,9 @@ class FullTextMatch(ColumnElement[bool]):
 
     type = Boolean()
     inherit_cache = False
+    # A comparison already: without this SQLite gets "id IN (...) = 1", which hides the IN from
+    # the query planner and turns a look-up of the matches into a scan of every incident.
+    _is_implicitly_boolean = True
 
     def __init__(self, terms: list[Term]) -> None:
         self.terms = terms
