@@ -447,6 +447,21 @@ def _create_missing(session: Session, prepared: Prepared, result: ImportResult) 
 
 def _write(session: Session, actor: Actor, prepared: Prepared, mapping: Mapping, source: str, sha: str,
            options: ImportOptions, progress: Progress, result: ImportResult, started: float) -> None:
+    if session.get_bind().dialect.name == "sqlite" and not options.dry_run:
+        # A bigger page cache for this connection: a large import touches every index of the
+        # incidents table, and SQLite's default 2 MB cache would spill to the WAL over and over.
+        previous = session.execute(text("PRAGMA cache_size")).scalar_one()
+        session.execute(text("PRAGMA cache_size = -262144"))
+        try:
+            _write_rows(session, actor, prepared, mapping, source, sha, options, progress, result, started)
+        finally:
+            session.execute(text(f"PRAGMA cache_size = {int(previous)}"))
+        return
+    _write_rows(session, actor, prepared, mapping, source, sha, options, progress, result, started)
+
+
+def _write_rows(session: Session, actor: Actor, prepared: Prepared, mapping: Mapping, source: str, sha: str,
+                options: ImportOptions, progress: Progress, result: ImportResult, started: float) -> None:
     org = _org(session)
     now = utcnow()
     rows = prepared.rows
