@@ -182,3 +182,21 @@ def test_management_report(db: Any, actors: dict[str, Any], make_incident: Any, 
     limited_text = "\n".join(limited_pages)
     assert "The first 2 of 5 incidents are listed" in " ".join(limited_text.split())
     assert "Contents" not in limited_text
+
+
+def test_row_list_splits_with_header_and_fits_cells() -> None:
+    from reportlab.lib.units import mm
+
+    from incident_desk.reports.pdf import DocInfo, RowList, build
+
+    rows = [[f"INC-{n:05d}", "李雷 and Zoë Ærø" if n == 150 else "Plain", "x" * 200] for n in range(200)]
+    data = build(
+        [RowList(["Reference", "Name", "Title"], rows, [30 * mm, 50 * mm, 60 * mm])], DocInfo("List")
+    )
+    _reader, pages = pdf_text(data)
+    assert len(pages) >= 3
+    assert_footers(pages)
+    assert all("Reference" in p for p in pages)  # the header repeats on every page
+    text = "\n".join(pages)
+    assert "INC-00000" in text and "INC-00199" in text and "李雷 and Zoë Ærø" in text
+    assert "x" * 200 not in text and "…" in text  # cut to the column, with an ellipsis

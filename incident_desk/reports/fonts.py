@@ -85,7 +85,9 @@ def needs_fallback(ch: str) -> bool:
 
 
 def has_fallback_text(text: str) -> bool:
-    return any(ord(ch) > 0x2E7F for ch in text) and any(needs_fallback(ch) for ch in text)
+    if text.isascii() or max(text) <= "\u2e7f":  # both run at C speed: the common case is cheap
+        return False
+    return any(needs_fallback(ch) for ch in text)
 
 
 def runs(text: str) -> list[tuple[bool, str]]:

@@ -25,12 +25,11 @@ from incident_desk.incidents.workflow import Status
 from incident_desk.org.models import IncidentType, Organisation, SeverityLevel, Site
 from incident_desk.progress import Progress
 from incident_desk.reports import charts_pdf
-from incident_desk.reports.fonts import has_fallback_text
 from incident_desk.reports.incident_report import logo_flowable, org_timezone, status_label
 from incident_desk.reports.pdf import (
-    STYLES,
     DocInfo,
     P,
+    RowList,
     build,
     data_table,
     fmt_date,
@@ -46,7 +45,6 @@ from incident_desk.users.models import User
 from incident_desk.users.roles import require
 
 W = 178 * mm
-LIST_CHUNK = 60
 BREACHES_LISTED = 40
 ACTIONS_LISTED = 50
 # Charts from incident_desk.metrics.charts.CHARTS, in report order, with the arguments they get here.
@@ -591,56 +589,22 @@ def _incident_list(
                 "notice",
             )
         )
-    small = STYLES["cell_small"]
-    chunk: list[list[Any]] = []
     header = ["Reference", "Occurred", "Site", "Type", "Severity", "Status", "Title"]
-    widths = [25 * mm, 24 * mm, 30 * mm, 22 * mm, 16 * mm, 22 * mm, 39 * mm]
-
-    def flush() -> None:
-        out.append(_plain_table(header, chunk, widths))
-
-    for r in session.execute(stmt.execution_options(yield_per=2000)):
-        title = r.title if len(r.title) <= 30 else r.title[:29] + "…"
-        site = r[2] or "—"
-        cells: list[Any] = [
-            r.reference,
-            r.occurred_at.astimezone(tz).strftime("%d %b %Y %H:%M"),
-            site[:22],
-            r[3],
-            r[4],
-            status_label(r.status),
-            title,
-        ]
-        if has_fallback_text(title) or has_fallback_text(site):
-            cells[6] = P(title, small)
-            cells[2] = P(site, small)
-        chunk.append(cells)
-        if len(chunk) == LIST_CHUNK:
-            flush()
-            chunk = []
-            if progress:
-                progress.check()
-    if chunk:
-        flush()
-    return out
-
-
-def _plain_table(header: list[str], rows: list[list[Any]], widths: list[float]) -> Table:
-    """A fast table of plain strings (no paragraph per cell), for long lists."""
-    t = Table([header, *rows], colWidths=widths, repeatRows=1, hAlign="LEFT")
-    t.setStyle(
-        TableStyle(
+    widths = [24 * mm, 25 * mm, 30 * mm, 22 * mm, 14 * mm, 19 * mm, 44 * mm]
+    rows: list[list[str]] = []
+    for n, r in enumerate(session.execute(stmt.execution_options(yield_per=2000)), 1):
+        rows.append(
             [
-                ("FONT", (0, 0), (-1, -1), "IDSans", 7),
-                ("FONT", (0, 0), (-1, 0), "IDSans-Bold", 7),
-                ("BACKGROUND", (0, 0), (-1, 0), STYLES["label"].textColor.clone(alpha=0.15)),
-                ("LINEBELOW", (0, 0), (-1, 0), 0.8, STYLES["muted"].textColor),
-                ("ROWBACKGROUNDS", (0, 1), (-1, -1), ["#ffffff", "#f5f7fa"]),
-                ("TOPPADDING", (0, 0), (-1, -1), 1.5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 1.5),
-                ("LEFTPADDING", (0, 0), (-1, -1), 3),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+                r.reference,
+                r.occurred_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                r[2] or "—",
+                r[3],
+                r[4],
+                status_label(r.status),
+                r.title,
             ]
         )
-    )
-    return t
+        if progress and n % 2000 == 0:
+            progress.check()
+    out.append(RowList(header, rows, widths))  # splits across pages, header on each
+    return out
