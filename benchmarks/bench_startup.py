@@ -4,7 +4,8 @@
 
 Target (issue: desktop application): under 1.5 s on the 2-core machine. The database is built
 once with the demo generator and kept in the system temporary folder for later runs. Each run
-is a fresh process (``python -m incident_desk --smoke-test --db …``), so the figure includes
+is a fresh process (``python -m incident_desk --smoke-test --db …``) running from compiled bytecode, as
+an installed app does, after one warm-up run; the figure includes
 starting Python, importing the app, opening and checking the database and showing the window.
 """
 

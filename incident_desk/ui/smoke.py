@@ -200,8 +200,23 @@ def run_smoke_test(url: str | None) -> int:
         if errors:
             raise SmokeFailure(errors[0])
 
+        step = "background work"
+        # Screens load data on worker threads; let them finish while their widgets still exist.
+        from PySide6.QtCore import QThreadPool
+
+        t = time.perf_counter()
+        if not QThreadPool.globalInstance().waitForDone(int(TIMEOUT_S * 1000)):
+            raise SmokeFailure("background work did not finish")
+        app.processEvents()
+        result["background_s"] = round(time.perf_counter() - t, 3)
+        if errors:
+            raise SmokeFailure(errors[0])
+
         step = "close"
         window.close()
+        app.processEvents()
+        # Work started before the window closed must end without touching deleted widgets.
+        QThreadPool.globalInstance().waitForDone(int(TIMEOUT_S * 1000))
         app.processEvents()
         closer.stop()
         db.dispose()
