@@ -209,6 +209,15 @@ class Database:
         except (OperationalError, InterfaceError) as exc:
             raise DatabaseError(self._explain(exc)) from exc
 
+    def analyze(self) -> None:
+        """Refresh the query planner's statistics after a bulk load (demo data, imports)."""
+        with self.engine.connect() as conn:
+            if self.dialect == "postgresql":
+                conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+            else:
+                conn.exec_driver_sql("ANALYZE")
+                conn.commit()
+
     def dispose(self) -> None:
         self.engine.dispose()
 
