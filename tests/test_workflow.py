@@ -73,7 +73,7 @@ def test_every_transition_is_refused_from_every_other_status(db, actors, make_in
     with db.transaction() as s:
         inc = s.get(Incident, iid)
         for status in Status:
-            if status == t.source:
+            if status in t.sources:
                 continue
             inc.status = status.value
             with pytest.raises(WorkflowError, match="only possible from"):
@@ -159,3 +159,17 @@ def test_available_transitions_depend_on_role(db, actors, make_incident):
         inc = s.get(Incident, iid)
         assert [t.name for t in workflow.available_transitions(actors["officer"], inc)] == ["start_assessment"]
         assert workflow.available_transitions(actors["reporter"], inc) == []
+
+
+def test_revising_a_signed_off_assessment_returns_to_assessment(db, actors, make_incident):
+    iid = make_incident()
+    with db.transaction() as s:
+        inc = s.get(Incident, iid)
+        inc.status = Status.RESOLUTION.value
+    with pytest.raises(WorkflowError, match="new revision of the risk assessment"):
+        _move(db, actors["officer"], iid, "revise_assessment", note="new hazard found")
+    with db.transaction() as s:
+        workflow.transition(s, actors["officer"], s.get(Incident, iid), "revise_assessment",
+                            note="Revision 2 started", _internal=True)
+    with db.reading() as s:
+        assert s.get(Incident, iid).status == Status.ASSESSMENT

@@ -125,8 +125,14 @@ class Transition:
     permission: str
     requires_note: bool = False
     guard: Guard | None = None
-    # Made only by the sign-off service, which records the electronic signature.
+    # Made only by the service that owns the step (sign-off records the signature; a new
+    # risk-assessment revision sends a signed-off incident back to Assessment).
     internal: bool = False
+    also_from: tuple[Status, ...] = ()
+
+    @property
+    def sources(self) -> tuple[Status, ...]:
+        return (self.source, *self.also_from)
 
 
 TRANSITIONS: tuple[Transition, ...] = (
@@ -145,12 +151,15 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("close", Status.FOLLOW_UP, Status.CLOSED, "Close", "workflow.close",
                guard=_needs_follow_up_complete),
     Transition("reopen", Status.CLOSED, Status.ASSESSMENT, "Reopen", "workflow.reopen", requires_note=True),
+    Transition("revise_assessment", Status.SIGNED_OFF, Status.ASSESSMENT, "Revise the risk assessment",
+               "risk.assess", requires_note=True, internal=True,
+               also_from=(Status.RESOLUTION, Status.FOLLOW_UP)),
 )
 BY_NAME = {t.name: t for t in TRANSITIONS}
 
 
 def transitions_from(status: str) -> list[Transition]:
-    return [t for t in TRANSITIONS if t.source == status]
+    return [t for t in TRANSITIONS if status in t.sources]
 
 
 def available_transitions(actor: Actor, incident: Incident, *, include_internal: bool = False) -> list[Transition]:
@@ -176,11 +185,13 @@ def transition(session: Session, actor: Actor, incident: Incident, name: str, *,
         raise WorkflowError(f"There is no workflow step called {name!r}.") from None
     if incident.voided:
         raise WorkflowError(f"{incident.reference} is void and can no longer change status.")
-    if incident.status != t.source:
+    if incident.status not in t.sources:
         raise WorkflowError(f"{incident.reference} is {Status(incident.status).label}; "
-                            f"“{t.label}” is only possible from {t.source.label}.")
+                            f"“{t.label}” is only possible from {' or '.join(x.label for x in t.sources)}.")
     if t.internal and not _internal:
-        raise WorkflowError(f"“{t.label}” is done from the sign-off queue, where the signature is recorded.")
+        where = ("by starting a new revision of the risk assessment" if t.name == "revise_assessment"
+                 else "from the sign-off queue, where the signature is recorded")
+        raise WorkflowError(f"“{t.label}” is done {where}.")
     require(actor, t.permission)
     if t.requires_note and not note.strip():
         raise WorkflowError(f"“{t.label}” needs a reason.")
