@@ -258,3 +258,25 @@ def test_rating_does_not_make_the_open_incident_form_stale(
     with db.reading() as s:
         incident = s.get(Incident, assessing)
         assert incident.priority == "Medium" and incident.version == before
+
+
+def test_assigning_an_action_notifies_its_owner(db, actors, make_incident):
+    """Creating an action for someone, and handing it to someone else, puts it in their inbox."""
+    import datetime as _dt
+
+    from sqlalchemy import select as _select
+
+    from incident_desk.notify.models import InboxItem
+    from incident_desk.risk import service as _risk
+
+    iid = make_incident()
+    with db.transaction() as s:
+        act = _risk.add_action(s, actors["officer"], iid, description="Fit anti-slip mats",
+                               action_type="corrective", owner_id=actors["officer2"].user_id,
+                               due_date=_dt.date.today() + _dt.timedelta(days=7))
+        aid = act.id
+    with db.transaction() as s:
+        _risk.update_action(s, actors["officer"], aid, owner_id=actors["manager"].user_id)
+    with db.reading() as s:
+        owners = set(s.scalars(_select(InboxItem.user_id).where(InboxItem.event == "action_assigned")))
+    assert {actors["officer2"].user_id, actors["manager"].user_id} <= owners

@@ -41,10 +41,12 @@ def test_editing_a_locked_assessment_creates_a_revision_needing_a_new_sign_off(d
         assert s.get(Assessment, rev1).locked
         assert s.scalars(select(Hazard.residual_score).where(Hazard.id == hazard_id)).one() == 8
 
-    # Revision 2 is signed in its turn (here directly: the incident is already past sign-off).
+    # Starting the revision sent the incident back to Assessment; revision 2 goes through sign-off.
     with db.transaction() as s:
-        a2 = s.get(Assessment, rev2_id)
-        a2.status = "submitted"
+        assert s.get(Incident, iid).status == "assessment"
+        risk.submit(s, actors["officer2"], iid)
+    with db.transaction() as s:
+        assert s.get(Incident, iid).status == "awaiting_signoff"
         with pytest.raises(Exception, match="You wrote this assessment"):
             signoff.approve(s, actors["officer2"], rev2_id, PASSWORD)
         signoff.approve(s, actors["manager2"], rev2_id, PASSWORD, "Revised controls accepted")
@@ -58,3 +60,28 @@ def test_editing_a_locked_assessment_creates_a_revision_needing_a_new_sign_off(d
         assert [x.assessment_id for x in signoff.signatures_for_incident(s, iid)] == [rev1, rev2_id]
         assert s.get(Incident, iid).status == "signed_off"
         assert list(verify_signatures(s)) == []
+
+
+def test_revision_of_a_signed_off_incident_goes_back_through_sign_off(db, actors, make_incident):
+    """Revising after sign-off returns the incident to Assessment; the new revision reaches the queue."""
+    from incident_desk.incidents.models import Incident
+    from incident_desk.incidents.workflow import Status
+    from incident_desk.risk import service as risk
+
+    iid = make_incident()
+    with db.transaction() as s:
+        inc = s.get(Incident, iid)
+        inc.status = Status.RESOLUTION.value
+        from incident_desk.risk.models import Assessment, Hazard
+        from incident_desk.risk.models import RiskMatrixVersion
+
+        version = s.scalars(__import__("sqlalchemy").select(RiskMatrixVersion)).first()
+        a = Assessment(incident_id=iid, matrix_version_id=version.id, status="signed_off", locked=True)
+        s.add(a)
+        s.flush()
+        s.add(Hazard(assessment_id=a.id, description="Wet floor", residual_likelihood="2",
+                     residual_severity="2", residual_score=4, residual_band="Low"))
+    with db.transaction() as s:
+        new = risk.new_revision(s, actors["officer"], iid)
+        assert new.revision == 2
+        assert s.get(Incident, iid).status == Status.ASSESSMENT

@@ -23,11 +23,12 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from incident_desk import audit
+from incident_desk import audit, events
 from incident_desk.actor import Actor
 from incident_desk.db.base import utcnow
 from incident_desk.errors import NotFound, PermissionDenied, ValidationError, WorkflowError
 from incident_desk.incidents.models import Incident
+from incident_desk.incidents import workflow
 from incident_desk.incidents.workflow import Status
 from incident_desk.risk import matrices
 from incident_desk.risk.matrix import Matrix
@@ -560,6 +561,10 @@ def new_revision(session: Session, actor: Actor, incident_id: int) -> Assessment
         incident_id=incident.id,
         summary=f"Started revision {new.revision} of the risk assessment (from revision {old.revision})",
     )
+    if incident.status in (Status.SIGNED_OFF, Status.RESOLUTION, Status.FOLLOW_UP):
+        # The new revision needs its own sign-off: the incident goes back to Assessment.
+        workflow.transition(session, actor, incident, "revise_assessment",
+                            note=f"Revision {new.revision} of the risk assessment started", _internal=True)
     return new
 
 
@@ -636,6 +641,8 @@ def add_action(
         summary=f"Added {ACTION_TYPES[action_type].lower()} action “{act.description[:60]}” for {oname}, "
         f"due {due_date:%Y-%m-%d}",
     )
+    if act.owner_id is not None:
+        events.emit(session, "action.assigned", action=act, actor=actor)
     return act
 
 
@@ -664,6 +671,7 @@ def update_action(
         if action_type not in ACTION_TYPES:
             raise ValidationError({"action_type": ["Unknown type of action."]})
         act.action_type = action_type
+    previous_owner = act.owner_id
     if owner_id is not None or owner_name is not None:
         act.owner_id, act.owner_name = _owner(session, owner_id, owner_name or "")
     if due_date is not None:
@@ -677,6 +685,8 @@ def update_action(
         incident_id=act.incident_id,
         summary=f"Changed action “{act.description[:60]}”",
     )
+    if act.owner_id is not None and act.owner_id != previous_owner:
+        events.emit(session, "action.assigned", action=act, actor=actor)
     return act
 
 
