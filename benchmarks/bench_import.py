@@ -49,11 +49,15 @@ def build_csv(path: Path, rows: int, seed: int = 1) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--rows", type=int, default=200_000)
     parser.add_argument("--db", default="sqlite:////tmp/bench-import.sqlite3")
     parser.add_argument("--csv", type=Path, default=Path("/tmp/bench-import.csv"))
-    parser.add_argument("--keep", action="store_true", help="import into the existing database instead of a new one")
+    parser.add_argument(
+        "--keep", action="store_true", help="import into the existing database instead of a new one"
+    )
     args = parser.parse_args()
 
     from incident_desk.actor import Actor
@@ -64,8 +68,10 @@ def main() -> None:
 
     t0 = time.perf_counter()
     build_csv(args.csv, args.rows)
-    print(f"built {args.csv} ({args.rows:,} rows, {args.csv.stat().st_size / 1e6:.1f} MB) "
-          f"in {time.perf_counter() - t0:.1f} s")
+    print(
+        f"built {args.csv} ({args.rows:,} rows, {args.csv.stat().st_size / 1e6:.1f} MB) "
+        f"in {time.perf_counter() - t0:.1f} s"
+    )
     if args.db.startswith("sqlite:///") and not args.keep:
         for suffix in ("", "-wal", "-shm"):
             Path(args.db.removeprefix("sqlite:///") + suffix).unlink(missing_ok=True)
@@ -79,8 +85,10 @@ def main() -> None:
     with db.reading() as s:
         prepared = engine.check(s, table, chosen)
     t_check = time.perf_counter() - t0
-    print(f"read {len(table.rows):,} rows in {t_read:.2f} s ({len(table.rows) / t_read:,.0f} rows/s); "
-          f"checked in {t_check:.2f} s ({len(table.rows) / t_check:,.0f} rows/s), {len(prepared.problems)} problems")
+    print(
+        f"read {len(table.rows):,} rows in {t_read:.2f} s ({len(table.rows) / t_read:,.0f} rows/s); "
+        f"checked in {t_check:.2f} s ({len(table.rows) / t_check:,.0f} rows/s), {len(prepared.problems)} problems"
+    )
 
     last = [0.0]
 
@@ -90,16 +98,21 @@ def main() -> None:
             print("  " + message, flush=True)
 
     cpu0 = time.process_time()
-    result = engine.run_import(db, Actor.system("benchmark"), args.csv, chosen, progress=Progress(report),
-                               table=table)
+    result = engine.run_import(
+        db, Actor.system("benchmark"), args.csv, chosen, progress=Progress(report), table=table
+    )
     cpu = time.process_time() - cpu0
     print(result.summary())
     # On a shared or busy machine wall-clock time includes waiting for the CPU; CPU time does not.
-    print(f"CPU time of the import: {cpu:.1f} s ({result.created / cpu:,.0f} rows per CPU-second); "
-          f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(
+        f"CPU time of the import: {cpu:.1f} s ({result.created / cpu:,.0f} rows per CPU-second); "
+        f"load average now {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
     total = t_read + result.seconds
-    print(f"IMPORT {result.created:,} rows: {result.rows_per_second:,.0f} rows/s in the database step, "
-          f"{len(table.rows) / total:,.0f} rows/s including reading the file (target 20,000)")
+    print(
+        f"IMPORT {result.created:,} rows: {result.rows_per_second:,.0f} rows/s in the database step, "
+        f"{len(table.rows) / total:,.0f} rows/s including reading the file (target 20,000)"
+    )
     t0 = time.perf_counter()
     again = engine.run_import(db, Actor.system("benchmark"), args.csv, chosen, table=table)
     print(f"re-import (all unchanged): {time.perf_counter() - t0:.1f} s, {again.unchanged:,} unchanged")

@@ -48,20 +48,49 @@ def timed(fn: Callable[[], object], runs: int = RUNS) -> tuple[float, float]:
 def build(url: str, count: int, how: str) -> None:
     t0 = time.perf_counter()
     if how == "demo":
-        subprocess.run([sys.executable, "-m", "incident_desk", "--db", url, "demo", "--incidents", str(count),
-                        "--quiet"], check=True, cwd=REPO)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "incident_desk",
+                "--db",
+                url,
+                "demo",
+                "--incidents",
+                str(count),
+                "--quiet",
+            ],
+            check=True,
+            cwd=REPO,
+        )
     else:
         from benchmarks.bench_import import build_csv
 
         csv_path = Path(tempfile.mkdtemp(prefix="incident-desk-scale-")) / "scale.csv"
         build_csv(csv_path, count)
-        subprocess.run([sys.executable, "-m", "incident_desk", "--db", url, "import", str(csv_path),
-                        "--mapping", "OSHA fatalities", "-q"], check=True, cwd=REPO)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "incident_desk",
+                "--db",
+                url,
+                "import",
+                str(csv_path),
+                "--mapping",
+                "OSHA fatalities",
+                "-q",
+            ],
+            check=True,
+            cwd=REPO,
+        )
     print(f"built {count:,} incidents with {how} in {time.perf_counter() - t0:.0f} s")
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--incidents", type=int, default=1_000_000)
     parser.add_argument("--db", help="SQLite URL (default: sqlite:////tmp/incident-desk-scale-N.sqlite3)")
     parser.add_argument("--build", choices=("demo", "import"), default="demo")
@@ -97,8 +126,7 @@ def main() -> int:
     opened = (time.perf_counter() - t0) * 1000
     with db.reading() as s:
         total = s.execute(select(func.count()).select_from(Incident)).scalar_one()
-    print(f"\ndatabase {url}: {total:,} incidents, {path.stat().st_size / 2**30:.2f} GB "
-          f"(target < 2 GB)")
+    print(f"\ndatabase {url}: {total:,} incidents, {path.stat().st_size / 2**30:.2f} GB (target < 2 GB)")
     everything = IncidentFilter()
 
     def first_page() -> None:
@@ -115,8 +143,10 @@ def main() -> int:
     print(f"list first page, newest first:          {page_ms:8.1f} ms (cold {cold_page:.1f})")
     print(f"list count (worker thread):              {count_ms:8.1f} ms (cold {cold_count:.1f})")
     startup = opened + cold_page
-    print(f"open + first page:                       {startup:8.1f} ms  {'OK' if startup < 1500 else 'SLOW'} "
-          "(target 1,500)")
+    print(
+        f"open + first page:                       {startup:8.1f} ms  {'OK' if startup < 1500 else 'SLOW'} "
+        "(target 1,500)"
+    )
 
     print("\nfull-text search, first page of 50 ranked results:")
     worst = 0.0

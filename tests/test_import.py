@@ -27,9 +27,18 @@ FATALITIES = SHARED / "osha_fatalities_2009_2022.csv"
 
 def counts(db: Database) -> dict[str, int]:
     with db.reading() as s:
-        return {name: s.execute(text(f"SELECT count(*) FROM {name}")).scalar_one()
-                for name in ("incidents", "people", "status_changes", "audit_events", "import_runs", "customers",
-                             "counters")}
+        return {
+            name: s.execute(text(f"SELECT count(*) FROM {name}")).scalar_one()
+            for name in (
+                "incidents",
+                "people",
+                "status_changes",
+                "audit_events",
+                "import_runs",
+                "customers",
+                "counters",
+            )
+        }
 
 
 def write_csv(path: Path, body: str, encoding: str = "utf-8") -> Path:
@@ -37,9 +46,18 @@ def write_csv(path: Path, body: str, encoding: str = "utf-8") -> Path:
     return path
 
 
-SIMPLE = {"name": "simple", "rules": {
-    "external_id": "id", "title": "title", "occurred": "date", "severity": "severity",
-    "type": {"constant": "injury"}, "description": "what happened", "person_name": "injured"}}
+SIMPLE = {
+    "name": "simple",
+    "rules": {
+        "external_id": "id",
+        "title": "title",
+        "occurred": "date",
+        "severity": "severity",
+        "type": {"constant": "injury"},
+        "description": "what happened",
+        "person_name": "injured",
+    },
+}
 
 
 def test_shared_data_is_there() -> None:
@@ -59,25 +77,42 @@ def test_severe_injury_reports_import_end_to_end(db: Database, actors: dict[str,
     assert after["status_changes"] - before["status_changes"] == 369
     assert after["audit_events"] - before["audit_events"] == 370  # one per incident + one for the run
     with db.reading() as s:
-        inc = s.scalars(select(Incident).where(Incident.source == SIR.name, Incident.external_id == "2015010015")
-                        ).one()
+        inc = s.scalars(
+            select(Incident).where(Incident.source == SIR.name, Incident.external_id == "2015010015")
+        ).one()
         assert inc.status == "closed" and inc.closed_at is not None
         assert inc.occurred_date == dt.date(2015, 1, 1) and inc.reference.startswith("INC-2015-")
         assert inc.description.startswith("Three correctional facility guards")
         assert "FCI Otisville" in inc.description and "10963" in inc.description
         assert inc.severity.name == "Urgent"  # hospitalised, no amputation
-        assert inc.customer is not None and inc.customer.name == "FCI Otisville Federal Correctional Institution"
+        assert (
+            inc.customer is not None and inc.customer.name == "FCI Otisville Federal Correctional Institution"
+        )
         person = inc.people[0]
         assert (person.role, person.body_part, person.nature_of_injury, person.treatment) == (
-            "injured", "Lower leg(s)", "Fractures", "hospitalised")
-        amputations = s.scalars(select(Incident).join(Person).where(
-            Incident.source == SIR.name, Person.nature_of_injury == "Amputations")).all()
+            "injured",
+            "Lower leg(s)",
+            "Fractures",
+            "hospitalised",
+        )
+        amputations = s.scalars(
+            select(Incident)
+            .join(Person)
+            .where(Incident.source == SIR.name, Person.nature_of_injury == "Amputations")
+        ).all()
         assert amputations and all(i.severity.name == "Critical" for i in amputations)
         run = s.scalars(select(ImportRun).order_by(ImportRun.id.desc())).first()
         assert run is not None and (run.status, run.created, run.mapping_name) == (
-            "completed", 369, "OSHA Severe Injury Reports")
-        assert s.execute(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.entity == "import_run")).scalar_one() == 1
+            "completed",
+            369,
+            "OSHA Severe Injury Reports",
+        )
+        assert (
+            s.execute(
+                select(func.count()).select_from(AuditEvent).where(AuditEvent.entity == "import_run")
+            ).scalar_one()
+            == 1
+        )
         assert list(verify_chain(s)) == []
         # Imported narratives are searchable at once.
         assert any(h.incident_id == inc.id for h in search(s, "correctional inmate fibula"))
@@ -88,13 +123,16 @@ def test_fatalities_import_and_reimport_is_idempotent(db: Database, actors: dict
     first = engine.run_import(db, actors["officer"], FATALITIES, chosen)
     assert first.created == 14914 and first.problems == []
     with db.reading() as s:
-        inc = s.scalars(select(Incident).where(Incident.source == FATALITIES.name, Incident.external_id == "3")
-                        ).one()
+        inc = s.scalars(
+            select(Incident).where(Incident.source == FATALITIES.name, Incident.external_id == "3")
+        ).one()
         assert inc.occurred_date == dt.date(2009, 7, 6) and inc.severity.name == "Critical"
         assert inc.title.startswith("Victim was conducting roofing work") and len(inc.title) <= 200
         assert "Place: miami, florida" in inc.description
         assert inc.people[0].treatment == "fatality" and inc.people[0].date_of_death == dt.date(2009, 7, 6)
-        years = {r[4:8] for r in s.scalars(select(Incident.reference).where(Incident.source == FATALITIES.name))}
+        years = {
+            r[4:8] for r in s.scalars(select(Incident.reference).where(Incident.source == FATALITIES.name))
+        }
         assert set(years) >= {"2009", "2015", "2022"}
     before = counts(db)
     again = engine.run_import(db, actors["officer"], FATALITIES, chosen)
@@ -104,16 +142,19 @@ def test_fatalities_import_and_reimport_is_idempotent(db: Database, actors: dict
     assert after["import_runs"] == before["import_runs"] + 1
 
 
-def test_bad_rows_are_listed_and_nothing_is_written_until_confirmed(db: Database, actors: dict[str, Any],
-                                                                    tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "log.csv",
-                     "id,date,title,severity,what happened,injured\n"
-                     "A1,2024-01-05,Slip in yard,Major,Wet floor,Ann\n"
-                     "A2,2024-13-45,Trip on cable,Minor,,\n"
-                     "A3,2024-01-07,,Severe,,\n"
-                     "A4,2024-01-08," + "x" * 250 + ",Minor,,\n"
-                     "A5,,Cut finger,Minor,,\n"
-                     "A6,2024-01-09,Burn,Minor,,\n")
+def test_bad_rows_are_listed_and_nothing_is_written_until_confirmed(
+    db: Database, actors: dict[str, Any], tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path / "log.csv",
+        "id,date,title,severity,what happened,injured\n"
+        "A1,2024-01-05,Slip in yard,Major,Wet floor,Ann\n"
+        "A2,2024-13-45,Trip on cable,Minor,,\n"
+        "A3,2024-01-07,,Severe,,\n"
+        "A4,2024-01-08," + "x" * 250 + ",Minor,,\n"
+        "A5,,Cut finger,Minor,,\n"
+        "A6,2024-01-09,Burn,Minor,,\n",
+    )
     chosen = mapping.Mapping.from_dict(SIMPLE)
     before = counts(db)
     with pytest.raises(engine.ImportProblems) as info:
@@ -145,8 +186,9 @@ def test_mapping_problems_and_extra_columns(db: Database, actors: dict[str, Any]
     newer = write_csv(tmp_path / "sir_newer.csv", header + "".join(lines[1:]))
     table = read_table(newer)
     assert mapping.detect_builtin(table.headers) is not None
-    missing = mapping.Mapping.from_dict({"rules": {"title": "nope", "occurred": "EventDate",
-                                                   "severity": {"constant": "Major"}}})
+    missing = mapping.Mapping.from_dict(
+        {"rules": {"title": "nope", "occurred": "EventDate", "severity": {"constant": "Major"}}}
+    )
     assert mapping.mapping_problems(missing, table.headers) == [
         "Title: The mapping uses column 'nope', which the file does not have.",
         "Incident type is required: choose a column or a constant value.",
@@ -164,10 +206,16 @@ def test_reimport_updates_changed_rows(db: Database, actors: dict[str, Any], tmp
     result = engine.run_import(db, actors["officer"], path, chosen)
     assert (result.created, result.updated, result.unchanged) == (0, 1, 1)
     with db.reading() as s:
-        inc = s.scalars(select(Incident).where(Incident.source == "log.csv", Incident.external_id == "1")).one()
+        inc = s.scalars(
+            select(Incident).where(Incident.source == "log.csv", Incident.external_id == "1")
+        ).one()
         assert (inc.title, inc.severity.name, inc.version) == ("Slip on ice", "Major", 2)
-        assert s.execute(select(func.count()).select_from(Incident).where(
-            Incident.source == "log.csv")).scalar_one() == 2
+        assert (
+            s.execute(
+                select(func.count()).select_from(Incident).where(Incident.source == "log.csv")
+            ).scalar_one()
+            == 2
+        )
         assert [h.reference for h in search(s, "ice")] == [inc.reference]
 
 
@@ -182,10 +230,15 @@ ENCODED = [
 
 
 @pytest.mark.parametrize(("encoding", "detected", "title", "name"), ENCODED)
-def test_encodings_are_detected(db: Database, actors: dict[str, Any], tmp_path: Path, encoding: str,
-                                detected: str, title: str, name: str) -> None:
-    path = write_csv(tmp_path / "enc.csv", "id;date;title;severity;what happened;injured\r\n"
-                                           f"1;05/03/2024;{title};Minor;Scald near café;{name}\r\n", encoding)
+def test_encodings_are_detected(
+    db: Database, actors: dict[str, Any], tmp_path: Path, encoding: str, detected: str, title: str, name: str
+) -> None:
+    path = write_csv(
+        tmp_path / "enc.csv",
+        "id;date;title;severity;what happened;injured\r\n"
+        f"1;05/03/2024;{title};Minor;Scald near café;{name}\r\n",
+        encoding,
+    )
     assert detect_encoding(path.read_bytes()) == detected
     table = read_table(path)
     assert table.delimiter == ";" and table.headers[0] == "id"
@@ -209,8 +262,9 @@ def test_chosen_encoding_overrides_detection(tmp_path: Path) -> None:
     assert read_table(path).rows[0][1] == "Zoë"
 
 
-def test_cancel_mid_import_leaves_the_database_as_before(db: Database, actors: dict[str, Any],
-                                                         tmp_path: Path) -> None:
+def test_cancel_mid_import_leaves_the_database_as_before(
+    db: Database, actors: dict[str, Any], tmp_path: Path
+) -> None:
     # The first 5,000 fatality rows: enough for several batches, quicker than the whole file.
     lines = FATALITIES.read_text(encoding="utf-8").splitlines(keepends=True)
     path = write_csv(tmp_path / FATALITIES.name, "".join(lines[:5001]))
@@ -224,8 +278,14 @@ def test_cancel_mid_import_leaves_the_database_as_before(db: Database, actors: d
 
     progress = Progress(on_progress)
     with pytest.raises(Cancelled):
-        engine.run_import(db, actors["officer"], path, mapping.load(None, "OSHA fatalities"),
-                          engine.ImportOptions(batch_size=1000), progress)
+        engine.run_import(
+            db,
+            actors["officer"],
+            path,
+            mapping.load(None, "OSHA fatalities"),
+            engine.ImportOptions(batch_size=1000),
+            progress,
+        )
     assert max(seen) >= 2000  # batches had been written when Cancel came
     assert counts(db) == before
     with db.reading() as s:
@@ -234,8 +294,13 @@ def test_cancel_mid_import_leaves_the_database_as_before(db: Database, actors: d
 
 def test_dry_run_writes_nothing(db: Database, actors: dict[str, Any]) -> None:
     before = counts(db)
-    result = engine.run_import(db, actors["officer"], SIR, mapping.load(None, "OSHA Severe Injury Reports"),
-                               engine.ImportOptions(dry_run=True))
+    result = engine.run_import(
+        db,
+        actors["officer"],
+        SIR,
+        mapping.load(None, "OSHA Severe Injury Reports"),
+        engine.ImportOptions(dry_run=True),
+    )
     assert result.created == 369 and result.dry_run
     assert counts(db) == before
 
@@ -247,31 +312,56 @@ def test_reporter_may_not_import(db: Database, actors: dict[str, Any]) -> None:
         engine.run_import(db, actors["reporter"], SIR, mapping.load(None, "OSHA Severe Injury Reports"))
 
 
-def test_excel_import_with_value_map_and_existing_lookups(db: Database, actors: dict[str, Any],
-                                                          tmp_path: Path) -> None:
+def test_excel_import_with_value_map_and_existing_lookups(
+    db: Database, actors: dict[str, Any], tmp_path: Path
+) -> None:
     from openpyxl import Workbook
 
     wb = Workbook()
     ws = wb.active
     ws.title = "Log"
     ws.append(["Ref", "When", "Summary", "Level", "Site", "Area", "Client", "Zip"])
-    ws.append([101, dt.datetime(2024, 3, 4, 9, 30), "Forklift near miss", "high", "Test Plant", "Workshop",
-               "acme corp", "02134"])
+    ws.append(
+        [
+            101,
+            dt.datetime(2024, 3, 4, 9, 30),
+            "Forklift near miss",
+            "high",
+            "Test Plant",
+            "Workshop",
+            "acme corp",
+            "02134",
+        ]
+    )
     ws.append([102, dt.date(2024, 3, 5), "Dropped pallet", "LOW", "Test Depot", "Yard", "", "00501"])
     path = tmp_path / "log.xlsx"
     wb.save(path)
     table = read_table(path)
     assert table.kind == "xlsx" and table.sheet == "Log" and table.rows[0][7] == "02134"
-    chosen = mapping.Mapping.from_dict({"rules": {
-        "external_id": "Ref", "occurred": "When", "title": "Summary",
-        "severity": {"column": "Level", "value_map": {"HIGH": "Urgent", "low": "Minor"}},
-        "type": {"constant": "near_miss"}, "site": "Site", "location": "Area", "customer": "Client"}})
+    chosen = mapping.Mapping.from_dict(
+        {
+            "rules": {
+                "external_id": "Ref",
+                "occurred": "When",
+                "title": "Summary",
+                "severity": {"column": "Level", "value_map": {"HIGH": "Urgent", "low": "Minor"}},
+                "type": {"constant": "near_miss"},
+                "site": "Site",
+                "location": "Area",
+                "customer": "Client",
+            }
+        }
+    )
     result = engine.run_import(db, actors["officer"], path, chosen)
     assert result.created == 2
     with db.reading() as s:
         a = s.scalars(select(Incident).where(Incident.external_id == "101")).one()
         assert (a.severity.name, a.site.name, a.location.name, a.customer.name) == (
-            "Urgent", "Test Plant", "Workshop", "Acme Corp")
+            "Urgent",
+            "Test Plant",
+            "Workshop",
+            "Acme Corp",
+        )
         assert a.occurred_hour == 9 and a.incident_type.code == "near_miss"
         assert s.execute(select(func.count()).select_from(Customer)).scalar_one() == 2  # none created
 
@@ -298,7 +388,9 @@ def test_saved_mappings_by_name(db: Database, actors: dict[str, Any], tmp_path: 
 
 
 def test_suggestion_from_headers() -> None:
-    m = mapping.suggest(["Incident ID", "Date of incident", "Description", "Severity", "Employee name", "Extra"])
+    m = mapping.suggest(
+        ["Incident ID", "Date of incident", "Description", "Severity", "Employee name", "Extra"]
+    )
     assert m.rules["external_id"].column == "Incident ID"
     assert m.rules["occurred"].column == "Date of incident"
     assert m.rules["severity"].column == "Severity"
@@ -306,7 +398,9 @@ def test_suggestion_from_headers() -> None:
     assert m.rules["title"].column == "Description" and m.rules["title"].first_sentence
 
 
-def test_cli_import_dry_run_and_problems(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_import_dry_run_and_problems(
+    db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from incident_desk.cli.parser import main
 
     assert main(["--db", db_url, "import", str(SIR), "--dry-run"]) == 0
@@ -321,8 +415,9 @@ def test_cli_import_dry_run_and_problems(db_url: str, tmp_path: Path, capsys: py
     assert "INC-2015-" in capsys.readouterr().out
 
 
-def test_cli_import_help_lists_mappings(db_url: str, capsys: pytest.CaptureFixture[str],
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_import_help_lists_mappings(
+    db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from incident_desk.cli.parser import main
 
     monkeypatch.setattr("sys.argv", ["incident-desk", "--db", db_url, "import", "--help"])
@@ -335,9 +430,18 @@ def test_cli_import_help_lists_mappings(db_url: str, capsys: pytest.CaptureFixtu
 
 def test_status_history_and_stage_times(db: Database, actors: dict[str, Any], tmp_path: Path) -> None:
     path = write_csv(tmp_path / "h.csv", "id,date,title,severity\n1,2023-06-01,Slip,Minor\n")
-    chosen = mapping.Mapping.from_dict({"status": "reported", "rules": {
-        "external_id": "id", "occurred": "date", "title": "title", "severity": "severity",
-        "type": {"constant": "injury"}}})
+    chosen = mapping.Mapping.from_dict(
+        {
+            "status": "reported",
+            "rules": {
+                "external_id": "id",
+                "occurred": "date",
+                "title": "title",
+                "severity": "severity",
+                "type": {"constant": "injury"},
+            },
+        }
+    )
     engine.run_import(db, actors["officer"], path, chosen)
     with db.reading() as s:
         inc = s.scalars(select(Incident).where(Incident.source == "h.csv")).one()

@@ -28,17 +28,23 @@ def listed(db: Database, text: str) -> set[int]:
 @pytest.fixture
 def three(db: Database, make_incident: Any, actors: dict[str, Any]) -> dict[str, int]:
     ids = {
-        "ladder": make_incident(title="Fall from ladder in workshop",
-                                description="The operator fell from a step ladder while changing a lamp."),
-        "forklift": make_incident(title="Forklift near miss",
-                                  description="A reversing forklift nearly struck a pedestrian at the loading bay.",
-                                  immediate_actions="Banksman assigned; 100% of drivers re-briefed."),
-        "spill": make_incident(title="Chemical spill", description="Drum of solvent leaked; ladder used to reach "
-                                                                   "the valve."),
+        "ladder": make_incident(
+            title="Fall from ladder in workshop",
+            description="The operator fell from a step ladder while changing a lamp.",
+        ),
+        "forklift": make_incident(
+            title="Forklift near miss",
+            description="A reversing forklift nearly struck a pedestrian at the loading bay.",
+            immediate_actions="Banksman assigned; 100% of drivers re-briefed.",
+        ),
+        "spill": make_incident(
+            title="Chemical spill", description="Drum of solvent leaked; ladder used to reach the valve."
+        ),
     }
     with db.transaction() as s:
-        service.add_person(s, actors["officer"], ids["forklift"],
-                           service.PersonData(name="Siobhan O'Brien", role="witness"))
+        service.add_person(
+            s, actors["officer"], ids["forklift"], service.PersonData(name="Siobhan O'Brien", role="witness")
+        )
         service.add_comment(s, actors["officer"], ids["spill"], "Supplier's data sheet says 'flammable'.")
     return ids
 
@@ -110,8 +116,9 @@ def test_index_follows_every_change(db: Database, three: dict[str, int], actors:
     assert refs(db, "lamp") == [ref]  # description unchanged, still found
     assert refs(db, '"ladder in workshop"') == []  # the old title is gone from the index
     with db.transaction() as s:
-        person = service.add_person(s, actors["officer"], three["ladder"],
-                                    service.PersonData(name="Zoë Ærø", role="injured"))
+        person = service.add_person(
+            s, actors["officer"], three["ladder"], service.PersonData(name="Zoë Ærø", role="injured")
+        )
         service.add_comment(s, actors["officer"], three["ladder"], "Tower inspected by Kowalczyk.")
     assert refs(db, "kowalczyk") == [ref]
     assert refs(db, "Zoë") == [ref]

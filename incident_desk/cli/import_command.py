@@ -15,10 +15,17 @@ class _MappingHelp(argparse.Action):
     """``import --help``: the usual help, then the built-in and saved mappings by name."""
 
     def __init__(self, option_strings: list[str], dest: str = argparse.SUPPRESS, **kwargs: Any) -> None:
-        super().__init__(option_strings, dest=dest, nargs=0, help="show this help and the mappings, then exit")
+        super().__init__(
+            option_strings, dest=dest, nargs=0, help="show this help and the mappings, then exit"
+        )
 
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
-                 option_string: str | None = None) -> None:
+    def __call__(
+        self,
+        parser: argparse.ArgumentParser,
+        namespace: argparse.Namespace,
+        values: Any,
+        option_string: str | None = None,
+    ) -> None:
         parser.print_help()
         print("\n" + "\n".join(mapping_list(getattr(namespace, "db", None) or _db_from_argv())))
         parser.exit()
@@ -60,38 +67,59 @@ def mapping_list(db_url: str | None) -> list[str]:
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p = subparsers.add_parser(
-        "import", parents=[common], add_help=False, help="import incidents from a CSV or Excel file",
+        "import",
+        parents=[common],
+        add_help=False,
+        help="import incidents from a CSV or Excel file",
         description="Import incidents from a CSV file (any delimiter; UTF-8, UTF-8 with BOM, Windows-1252 or "
-                    "Latin-1) or an Excel .xlsx workbook. Every row is checked first; if any has a problem, "
-                    "nothing is written and the problems are listed by row and column. Importing the same file "
-                    "again updates changed rows and skips the rest: it never duplicates.",
+        "Latin-1) or an Excel .xlsx workbook. Every row is checked first; if any has a problem, "
+        "nothing is written and the problems are listed by row and column. Importing the same file "
+        "again updates changed rows and skips the rest: it never duplicates.",
         epilog="Without --mapping, a built-in mapping is used when the file's columns fit one, otherwise "
-               "columns are matched to fields by their headers. A mapping FILE is JSON as written by "
-               "--show-mapping.")
+        "columns are matched to fields by their headers. A mapping FILE is JSON as written by "
+        "--show-mapping.",
+    )
     p.add_argument("-h", "--help", action=_MappingHelp)
     p.add_argument("file", metavar="FILE", type=Path, help="the .csv or .xlsx file")
-    p.add_argument("--mapping", metavar="NAME|FILE", help="a built-in or saved mapping's name, or a JSON file")
-    p.add_argument("--dry-run", action="store_true", help="check every row and report what would happen; write "
-                                                           "nothing")
-    p.add_argument("--skip-bad-rows", action="store_true", help="import the good rows and leave out rows with "
-                                                                 "problems")
+    p.add_argument(
+        "--mapping", metavar="NAME|FILE", help="a built-in or saved mapping's name, or a JSON file"
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="check every row and report what would happen; write nothing"
+    )
+    p.add_argument(
+        "--skip-bad-rows", action="store_true", help="import the good rows and leave out rows with problems"
+    )
     p.add_argument("--encoding", metavar="E", help="utf-8, utf-8-sig, cp1252 or latin-1 (default: detected)")
     p.add_argument("--delimiter", metavar="D", help="field separator (default: detected); 'tab' for a tab")
     p.add_argument("--sheet", metavar="NAME", help="the Excel sheet to read (default: the first)")
-    p.add_argument("--source", metavar="NAME", help="name the source differently from the file name (re-imports "
-                                                    "recognise rows by source and ID)")
-    p.add_argument("--no-update", action="store_true", help="leave rows imported before as they are, even if "
-                                                             "changed in the file")
-    p.add_argument("--show-mapping", action="store_true", help="print the mapping that would be used (JSON) and "
-                                                                "exit")
+    p.add_argument(
+        "--source",
+        metavar="NAME",
+        help="name the source differently from the file name (re-imports recognise rows by source and ID)",
+    )
+    p.add_argument(
+        "--no-update",
+        action="store_true",
+        help="leave rows imported before as they are, even if changed in the file",
+    )
+    p.add_argument(
+        "--show-mapping", action="store_true", help="print the mapping that would be used (JSON) and exit"
+    )
     p.add_argument("--save-mapping", metavar="NAME", help="save the mapping used under this name")
-    p.add_argument("--max-problems", type=int, default=50, metavar="N", help="list at most N problems (default 50)")
+    p.add_argument(
+        "--max-problems", type=int, default=50, metavar="N", help="list at most N problems (default 50)"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="print only errors and the summary")
     p.set_defaults(handler=cmd_import)
 
-    s = subparsers.add_parser("search", parents=[common], help="full-text search over incidents",
-                              description='Search titles, descriptions, actions, comments, people and places. '
-                                          'All words must match; "a phrase" in quotes; word* for a prefix.')
+    s = subparsers.add_parser(
+        "search",
+        parents=[common],
+        help="full-text search over incidents",
+        description="Search titles, descriptions, actions, comments, people and places. "
+        'All words must match; "a phrase" in quotes; word* for a prefix.',
+    )
     s.add_argument("query", nargs="+", help="words to look for")
     s.add_argument("--limit", type=int, default=20, metavar="N", help="show N results (default 20)")
     s.add_argument("--offset", type=int, default=0, metavar="N", help="skip the first N results")
@@ -115,12 +143,20 @@ def cmd_import(args: argparse.Namespace) -> int:
         return 0
     problems = mapping.mapping_problems(chosen, table.headers)
     if problems:
-        raise CliError("The mapping does not fit " + args.file.name + ":\n  " + "\n  ".join(problems)
-                       + "\nWrite a mapping file (start from --show-mapping) and pass it with --mapping FILE.")
+        raise CliError(
+            "The mapping does not fit "
+            + args.file.name
+            + ":\n  "
+            + "\n  ".join(problems)
+            + "\nWrite a mapping file (start from --show-mapping) and pass it with --mapping FILE."
+        )
     if not args.quiet:
-        print(f"{args.file.name}: {len(table.rows):,} rows, "
-              f"{table.encoding or 'Excel'}{' delimiter ' + repr(table.delimiter) if table.delimiter else ''}; "
-              f"mapping: {chosen.name or 'matched from the headers'}", file=sys.stderr)
+        print(
+            f"{args.file.name}: {len(table.rows):,} rows, "
+            f"{table.encoding or 'Excel'}{' delimiter ' + repr(table.delimiter) if table.delimiter else ''}; "
+            f"mapping: {chosen.name or 'matched from the headers'}",
+            file=sys.stderr,
+        )
     if args.save_mapping:
         with db.transaction() as s:
             mapping.save(s, Actor.system(), chosen.copy(name=args.save_mapping))
@@ -133,11 +169,19 @@ def cmd_import(args: argparse.Namespace) -> int:
             last[0] = time.monotonic()
             print(f"\r{message}\033[K", end="", file=sys.stderr)
 
-    options = engine.ImportOptions(encoding=args.encoding, delimiter=delimiter, sheet=args.sheet,
-                                   skip_bad_rows=args.skip_bad_rows, dry_run=args.dry_run,
-                                   update_existing=not args.no_update, source=args.source)
+    options = engine.ImportOptions(
+        encoding=args.encoding,
+        delimiter=delimiter,
+        sheet=args.sheet,
+        skip_bad_rows=args.skip_bad_rows,
+        dry_run=args.dry_run,
+        update_existing=not args.no_update,
+        source=args.source,
+    )
     try:
-        result = engine.run_import(db, Actor.system(), args.file, chosen, options, Progress(report), table=table)
+        result = engine.run_import(
+            db, Actor.system(), args.file, chosen, options, Progress(report), table=table
+        )
     except engine.ImportProblems as exc:
         _print_problems(exc.problems, args.max_problems)
         raise CliError(str(exc)) from None

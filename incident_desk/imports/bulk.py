@@ -76,7 +76,9 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     sql, order, positional = _statement(session, table, keys)
     missing = [k for k in order if k not in keys]
     extra = _defaults(table, missing)
-    converters = [(i, _converter(table.c[k].type._cached_bind_processor(dialect))) for i, k in enumerate(order)]
+    converters = [
+        (i, _converter(table.c[k].type._cached_bind_processor(dialect))) for i, k in enumerate(order)
+    ]
     active = [(i, c) for i, c in converters if c is not None]
     params: list[Any]
     if positional:

@@ -56,8 +56,19 @@ from incident_desk.users.roles import require
 BATCH = 5000
 ZERO = Decimal("0")
 NOON = dt.time(12, 0)
-COMPARED = ("title", "description", "immediate_actions", "type_id", "severity_id", "occurred_at", "reported_at",
-            "site_id", "location_id", "customer_id", "reporter_name")
+COMPARED = (
+    "title",
+    "description",
+    "immediate_actions",
+    "type_id",
+    "severity_id",
+    "occurred_at",
+    "reported_at",
+    "site_id",
+    "location_id",
+    "customer_id",
+    "reporter_name",
+)
 
 
 @dataclass(frozen=True)
@@ -81,8 +92,10 @@ class ImportProblems(IncidentDeskError):
         if problems and problems[0].row == 0:
             message = f"The mapping does not fit the file: {first}"
         else:
-            message = (f"{bad_rows:,} of {total:,} rows have problems (first: {first}). Nothing was imported. "
-                       "Fix the mapping or the file, or import with --skip-bad-rows to leave those rows out.")
+            message = (
+                f"{bad_rows:,} of {total:,} rows have problems (first: {first}). Nothing was imported. "
+                "Fix the mapping or the file, or import with --skip-bad-rows to leave those rows out."
+            )
         super().__init__(message)
 
 
@@ -130,8 +143,10 @@ class ImportResult:
         parts = [f"{self.created:,} new", f"{self.updated:,} updated", f"{self.unchanged:,} unchanged"]
         if self.skipped:
             parts.append(f"{self.skipped:,} rows with problems skipped")
-        return (f"{verb} {self.total_rows:,} rows from {self.source}: {', '.join(parts)} "
-                f"({self.seconds:.1f} s, {self.rows_per_second:,.0f} rows/s).")
+        return (
+            f"{verb} {self.total_rows:,} rows from {self.source}: {', '.join(parts)} "
+            f"({self.seconds:.1f} s, {self.rows_per_second:,.0f} rows/s)."
+        )
 
 
 # -- lookups --------------------------------------------------------------------------------
@@ -139,7 +154,9 @@ class Lookups:
     """Reference data by lower-cased name (and code), loaded once per run."""
 
     def __init__(self, session: Session) -> None:
-        self.severity = {n.lower(): i for i, n in session.execute(select(SeverityLevel.id, SeverityLevel.name))}
+        self.severity = {
+            n.lower(): i for i, n in session.execute(select(SeverityLevel.id, SeverityLevel.name))
+        }
         self.severity_names = list(session.scalars(select(SeverityLevel.name).order_by(SeverityLevel.rank)))
         self.type: dict[str, int] = {}
         for i, code, name in session.execute(select(IncidentType.id, IncidentType.code, IncidentType.name)):
@@ -199,8 +216,20 @@ def check(session: Session, table: Table, mapping: Mapping, *, now: dt.datetime 
     date_formats = {name: mapping.rule(name).date_format for name in ("occurred", "reported")}
     creatable = set(mapping.create_missing)
     has_person = any(t in compiled for t in PERSON_TARGETS)
-    text_targets = [t for t in ("title", "description", "immediate_actions", "reporter_name", "person_name",
-                                "job_title", "body_part", "nature_of_injury") if t in compiled]
+    text_targets = [
+        t
+        for t in (
+            "title",
+            "description",
+            "immediate_actions",
+            "reporter_name",
+            "person_name",
+            "job_title",
+            "body_part",
+            "nature_of_injury",
+        )
+        if t in compiled
+    ]
     seen_ids: dict[str, int] = {}
     local_cache: dict[tuple[Any, Any], tuple[dt.datetime, dt.date, int, int]] = {}
     new_names: dict[str, set[str]] = {"site": set(), "location": set(), "customer": set()}
@@ -248,8 +277,11 @@ def check(session: Session, table: Table, mapping: Mapping, *, now: dt.datetime 
         if not occurred:
             problem("occurred", "the date is empty (required)")
         elif parsed is None:
-            problem("occurred", f"“{occurred}” is not a date"
-                                + (f" in the format {date_formats['occurred']}" if date_formats["occurred"] else ""))
+            problem(
+                "occurred",
+                f"“{occurred}” is not a date"
+                + (f" in the format {date_formats['occurred']}" if date_formats["occurred"] else ""),
+            )
         clock = None
         if v.get("occurred_time"):
             clock = parse_time(v["occurred_time"])
@@ -332,16 +364,22 @@ def check(session: Session, table: Table, mapping: Mapping, *, now: dt.datetime 
             if v.get("treatment"):
                 treatment = lookups.treatment.get(v["treatment"].lower())
                 if treatment is None:
-                    problem("treatment", f"unknown treatment “{v['treatment']}” "
-                                         f"(known: {', '.join(TREATMENT.values())})")
+                    problem(
+                        "treatment",
+                        f"unknown treatment “{v['treatment']}” (known: {', '.join(TREATMENT.values())})",
+                    )
                     treatment = "none"
             days = parse_int(v.get("days_away", ""))
             if days is None:
                 problem("days_away", f"“{v['days_away']}” is not a number of days")
-            rec["person"] = {"name": rec.get("person_name") or "Unknown", "job_title": rec.get("job_title", ""),
-                             "body_part": rec.get("body_part", ""),
-                             "nature_of_injury": rec.get("nature_of_injury", ""),
-                             "treatment": treatment, "days_away": days or 0}
+            rec["person"] = {
+                "name": rec.get("person_name") or "Unknown",
+                "job_title": rec.get("job_title", ""),
+                "body_part": rec.get("body_part", ""),
+                "nature_of_injury": rec.get("nature_of_injury", ""),
+                "treatment": treatment,
+                "days_away": days or 0,
+            }
         if row_problems:
             problems.extend(row_problems)
             bad.add(number)
@@ -357,8 +395,9 @@ def _zone(name: str) -> dt.tzinfo:
         return dt.UTC
 
 
-def _local(value: dt.date | dt.datetime, clock: dt.time | None,
-           tz: dt.tzinfo) -> tuple[dt.datetime, dt.date, int, int]:
+def _local(
+    value: dt.date | dt.datetime, clock: dt.time | None, tz: dt.tzinfo
+) -> tuple[dt.datetime, dt.date, int, int]:
     """UTC instant and local date/hour/weekday. A date without a time is taken as 12:00 local time."""
     if isinstance(value, dt.datetime):
         local = value.astimezone(tz) if value.tzinfo else value.replace(tzinfo=tz)
@@ -368,9 +407,15 @@ def _local(value: dt.date | dt.datetime, clock: dt.time | None,
 
 
 # -- importing ------------------------------------------------------------------------------
-def run_import(db: Database, actor: Actor, path: Path | str, mapping: Mapping,
-               options: ImportOptions | None = None, progress: Progress = NO_PROGRESS,
-               table: Table | None = None) -> ImportResult:
+def run_import(
+    db: Database,
+    actor: Actor,
+    path: Path | str,
+    mapping: Mapping,
+    options: ImportOptions | None = None,
+    progress: Progress = NO_PROGRESS,
+    table: Table | None = None,
+) -> ImportResult:
     """Read, check and import ``path``; raises ImportProblems (writing nothing) unless bad rows are skipped."""
     options = options or ImportOptions()
     path = Path(path)
@@ -387,7 +432,9 @@ def run_import(db: Database, actor: Actor, path: Path | str, mapping: Mapping,
             progress.update(0, len(table.rows), "Checking rows…")
             prepared = check(session, table, mapping)
             result.problems, result.skipped = prepared.problems, len(prepared.bad_rows)
-            if prepared.problems and (not options.skip_bad_rows or any(p.row == 0 for p in prepared.problems)):
+            if prepared.problems and (
+                not options.skip_bad_rows or any(p.row == 0 for p in prepared.problems)
+            ):
                 raise ImportProblems(prepared.problems, len(prepared.bad_rows), prepared.total)
             _write(session, actor, prepared, mapping, source, sha, options, progress, result, started)
             if options.dry_run:
@@ -424,7 +471,9 @@ def _create_missing(session: Session, prepared: Prepared, result: ImportResult) 
         if name.lower() in seen:
             ids[("new", name)] = seen[name.lower()]
             continue
-        cid = session.execute(insert(Customer).values(name=name, active=True).returning(Customer.id)).scalar_one()
+        cid = session.execute(
+            insert(Customer).values(name=name, active=True).returning(Customer.id)
+        ).scalar_one()
         seen[name.lower()] = ids[("new", name)] = cid
     for rec in prepared.rows:
         for key in ("site_id", "customer_id"):
@@ -441,12 +490,25 @@ def _create_missing(session: Session, prepared: Prepared, result: ImportResult) 
                 session.flush()
                 ids[lkey] = location.id
             rec["location_id"] = ids[lkey]
-    result.created_names = {"site": len(prepared.new_names.get("site", ())), "customer": len(seen),
-                            "location": sum(1 for k in ids if k[0] == "loc")}
+    result.created_names = {
+        "site": len(prepared.new_names.get("site", ())),
+        "customer": len(seen),
+        "location": sum(1 for k in ids if k[0] == "loc"),
+    }
 
 
-def _write(session: Session, actor: Actor, prepared: Prepared, mapping: Mapping, source: str, sha: str,
-           options: ImportOptions, progress: Progress, result: ImportResult, started: float) -> None:
+def _write(
+    session: Session,
+    actor: Actor,
+    prepared: Prepared,
+    mapping: Mapping,
+    source: str,
+    sha: str,
+    options: ImportOptions,
+    progress: Progress,
+    result: ImportResult,
+    started: float,
+) -> None:
     if session.get_bind().dialect.name == "sqlite" and not options.dry_run:
         # A bigger page cache for this connection: a large import touches every index of the
         # incidents table, and SQLite's default 2 MB cache would spill to the WAL over and over.
@@ -460,8 +522,18 @@ def _write(session: Session, actor: Actor, prepared: Prepared, mapping: Mapping,
     _write_rows(session, actor, prepared, mapping, source, sha, options, progress, result, started)
 
 
-def _write_rows(session: Session, actor: Actor, prepared: Prepared, mapping: Mapping, source: str, sha: str,
-                options: ImportOptions, progress: Progress, result: ImportResult, started: float) -> None:
+def _write_rows(
+    session: Session,
+    actor: Actor,
+    prepared: Prepared,
+    mapping: Mapping,
+    source: str,
+    sha: str,
+    options: ImportOptions,
+    progress: Progress,
+    result: ImportResult,
+    started: float,
+) -> None:
     org = _org(session)
     now = utcnow()
     rows = prepared.rows
@@ -479,9 +551,13 @@ def _write_rows(session: Session, actor: Actor, prepared: Prepared, mapping: Map
         if old is None:
             new_rows.append(rec)
             continue
-        differs = {c: rec.get(c) for i, c in enumerate(COMPARED)
-                   if rec.get(c, "" if c in ("description", "immediate_actions", "reporter_name") else None)
-                   != old[i + 2] and not (old[i + 2] is None and rec.get(c) in (None, ""))}
+        differs = {
+            c: rec.get(c)
+            for i, c in enumerate(COMPARED)
+            if rec.get(c, "" if c in ("description", "immediate_actions", "reporter_name") else None)
+            != old[i + 2]
+            and not (old[i + 2] is None and rec.get(c) in (None, ""))
+        }
         if differs and options.update_existing:
             changed.append({"b_id": old[0], **rec, "changes": differs})
         else:
@@ -490,16 +566,39 @@ def _write_rows(session: Session, actor: Actor, prepared: Prepared, mapping: Map
     if options.dry_run:
         return
 
-    run_id = session.execute(insert(ImportRun).values(
-        source=source, file_sha256=sha, mapping_name=mapping.name[:100], started_at=now, status="running",
-        user_id=actor.user_id, created=0, updated=0, skipped=0).returning(ImportRun.id)).scalar_one()
+    run_id = session.execute(
+        insert(ImportRun)
+        .values(
+            source=source,
+            file_sha256=sha,
+            mapping_name=mapping.name[:100],
+            started_at=now,
+            status="running",
+            user_id=actor.user_id,
+            created=0,
+            updated=0,
+            skipped=0,
+        )
+        .returning(ImportRun.id)
+    ).scalar_one()
     result.run_id = run_id
     events: list[PendingEvent] = []
     if changed:
         _update(session, changed, now)
-        events += [PendingEvent("update", "incident", c["b_id"], c["b_id"], f"Updated from import of {source}",
-                                {"changes": sorted(c["changes"]), "row": c["row"], "import_run": run_id},
-                                now, actor.user_id, actor.name) for c in changed]
+        events += [
+            PendingEvent(
+                "update",
+                "incident",
+                c["b_id"],
+                c["b_id"],
+                f"Updated from import of {source}",
+                {"changes": sorted(c["changes"]), "row": c["row"], "import_run": run_id},
+                now,
+                actor.user_id,
+                actor.name,
+            )
+            for c in changed
+        ]
         append_many(session, events)
         events = []
 
@@ -519,61 +618,153 @@ def _write_rows(session: Session, actor: Actor, prepared: Prepared, mapping: Map
     batch = max(1, options.batch_size)
     for start in range(0, len(new_rows), batch):
         inc_rows, change_rows, people_rows, events = [], [], [], []
-        for rec, iid in zip(new_rows[start:start + batch], ids[start:start + batch], strict=True):
+        for rec, iid in zip(new_rows[start : start + batch], ids[start : start + batch], strict=True):
             ref = refs[rec["reported_at"].year].pop()
             reported_at = rec["reported_at"]
-            inc_rows.append({
-                "id": iid, "reference": ref, "title": rec["title"], "description": rec.get("description", ""),
-                "immediate_actions": rec.get("immediate_actions", ""), "type_id": rec["type_id"],
-                "severity_id": rec["severity_id"], "status": status, "occurred_at": rec["occurred_at"],
-                "reported_at": reported_at, "occurred_date": rec["occurred_date"],
-                "occurred_hour": rec["occurred_hour"], "occurred_weekday": rec["occurred_weekday"],
-                "acknowledged_at": None, "submitted_at": None, "signed_off_at": None, "resolved_at": None,
-                "closed_at": reported_at if closed else None, "site_id": rec["site_id"],
-                "location_id": rec["location_id"], "customer_id": rec["customer_id"],
-                "currency": org.currency, "reporter_id": None, "reporter_name": rec.get("reporter_name", ""),
-                "assignee_id": None, "five_whys": [], "voided": False, "source": source,
-                "direct_cost": ZERO, "indirect_cost": ZERO, "satisfaction": None, "priority": None,
-                "response_due_at": None, "resolution_summary": "", "root_cause": "", "lessons_learned": "",
-                "void_reason": "", "voided_at": None, "voided_by_id": None,
-                "external_id": rec["external_id"], "created_at": now, "updated_at": now,
-                "created_by_id": actor.user_id, "version": 1,
-            })
-            change_rows.append({"incident_id": iid, "from_status": None, "to_status": status, "at": reported_at,
-                                "user_id": actor.user_id, "user_name": actor.name, "note": note})
+            inc_rows.append(
+                {
+                    "id": iid,
+                    "reference": ref,
+                    "title": rec["title"],
+                    "description": rec.get("description", ""),
+                    "immediate_actions": rec.get("immediate_actions", ""),
+                    "type_id": rec["type_id"],
+                    "severity_id": rec["severity_id"],
+                    "status": status,
+                    "occurred_at": rec["occurred_at"],
+                    "reported_at": reported_at,
+                    "occurred_date": rec["occurred_date"],
+                    "occurred_hour": rec["occurred_hour"],
+                    "occurred_weekday": rec["occurred_weekday"],
+                    "acknowledged_at": None,
+                    "submitted_at": None,
+                    "signed_off_at": None,
+                    "resolved_at": None,
+                    "closed_at": reported_at if closed else None,
+                    "site_id": rec["site_id"],
+                    "location_id": rec["location_id"],
+                    "customer_id": rec["customer_id"],
+                    "currency": org.currency,
+                    "reporter_id": None,
+                    "reporter_name": rec.get("reporter_name", ""),
+                    "assignee_id": None,
+                    "five_whys": [],
+                    "voided": False,
+                    "source": source,
+                    "direct_cost": ZERO,
+                    "indirect_cost": ZERO,
+                    "satisfaction": None,
+                    "priority": None,
+                    "response_due_at": None,
+                    "resolution_summary": "",
+                    "root_cause": "",
+                    "lessons_learned": "",
+                    "void_reason": "",
+                    "voided_at": None,
+                    "voided_by_id": None,
+                    "external_id": rec["external_id"],
+                    "created_at": now,
+                    "updated_at": now,
+                    "created_by_id": actor.user_id,
+                    "version": 1,
+                }
+            )
+            change_rows.append(
+                {
+                    "incident_id": iid,
+                    "from_status": None,
+                    "to_status": status,
+                    "at": reported_at,
+                    "user_id": actor.user_id,
+                    "user_name": actor.name,
+                    "note": note,
+                }
+            )
             person = rec.get("person")
             if person is not None:
-                people_rows.append({**PERSON_DEFAULTS, **person, "incident_id": iid,
-                                    "date_of_death": rec["occurred_date"] if person["treatment"] == "fatality"
-                                    else None})
-            events.append(PendingEvent("import", "incident", iid, iid, f"Imported {ref} from {source}",
-                                       {"row": rec["row"], "external_id": rec["external_id"], "import_run": run_id},
-                                       now, actor.user_id, actor.name))
+                people_rows.append(
+                    {
+                        **PERSON_DEFAULTS,
+                        **person,
+                        "incident_id": iid,
+                        "date_of_death": rec["occurred_date"] if person["treatment"] == "fatality" else None,
+                    }
+                )
+            events.append(
+                PendingEvent(
+                    "import",
+                    "incident",
+                    iid,
+                    iid,
+                    f"Imported {ref} from {source}",
+                    {"row": rec["row"], "external_id": rec["external_id"], "import_run": run_id},
+                    now,
+                    actor.user_id,
+                    actor.name,
+                )
+            )
         bulk_insert(session, Incident.__table__, inc_rows)
         bulk_insert(session, StatusChange.__table__, change_rows)
         bulk_insert(session, Person.__table__, people_rows)
         append_many(session, events)
         done += len(inc_rows)
         elapsed = max(1e-6, time.perf_counter() - started)
-        progress.update(done, len(new_rows),
-                        f"Imported {done:,} of {len(new_rows):,} new incidents ({done / elapsed:,.0f} rows/s)")
+        progress.update(
+            done,
+            len(new_rows),
+            f"Imported {done:,} of {len(new_rows):,} new incidents ({done / elapsed:,.0f} rows/s)",
+        )
     search.resume(session, paused_after)
     if db_is_postgres(session) and new_rows:
-        session.execute(text("SELECT setval(pg_get_serial_sequence('incidents', 'id'), "
-                             "(SELECT COALESCE(MAX(id), 1) FROM incidents))"))
+        session.execute(
+            text(
+                "SELECT setval(pg_get_serial_sequence('incidents', 'id'), "
+                "(SELECT COALESCE(MAX(id), 1) FROM incidents))"
+            )
+        )
     finished = utcnow()
-    session.execute(update(ImportRun).where(ImportRun.id == run_id).values(
-        finished_at=finished, created=result.created, updated=result.updated,
-        skipped=result.skipped + result.unchanged, status="completed"))
-    summary = (f"Imported {source} ({mapping.name or 'custom mapping'}): {result.created:,} new, "
-               f"{result.updated:,} updated, {result.unchanged:,} unchanged, {result.skipped:,} rows skipped")
-    append_many(session, [PendingEvent(
-        "import", "import_run", run_id, None, summary,
-        {"source": source, "sha256": sha, "mapping": mapping.to_dict(), "rows": total + result.skipped,
-         "created": result.created, "updated": result.updated, "unchanged": result.unchanged,
-         "skipped_rows": sorted(prepared.bad_rows)[:1000], "new_customers": result.created_names.get("customer", 0),
-         "new_sites": result.created_names.get("site", 0)},
-        finished, actor.user_id, actor.name)])
+    session.execute(
+        update(ImportRun)
+        .where(ImportRun.id == run_id)
+        .values(
+            finished_at=finished,
+            created=result.created,
+            updated=result.updated,
+            skipped=result.skipped + result.unchanged,
+            status="completed",
+        )
+    )
+    summary = (
+        f"Imported {source} ({mapping.name or 'custom mapping'}): {result.created:,} new, "
+        f"{result.updated:,} updated, {result.unchanged:,} unchanged, {result.skipped:,} rows skipped"
+    )
+    append_many(
+        session,
+        [
+            PendingEvent(
+                "import",
+                "import_run",
+                run_id,
+                None,
+                summary,
+                {
+                    "source": source,
+                    "sha256": sha,
+                    "mapping": mapping.to_dict(),
+                    "rows": total + result.skipped,
+                    "created": result.created,
+                    "updated": result.updated,
+                    "unchanged": result.unchanged,
+                    "skipped_rows": sorted(prepared.bad_rows)[:1000],
+                    "new_customers": result.created_names.get("customer", 0),
+                    "new_sites": result.created_names.get("site", 0),
+                },
+                finished,
+                actor.user_id,
+                actor.name,
+            )
+        ],
+    )
 
 
 def db_is_postgres(session: Session) -> bool:
@@ -584,30 +775,67 @@ def _reserve_ids(session: Session, count: int, last_id: int) -> list[int]:
     if not count:
         return []
     if db_is_postgres(session):
-        return list(session.scalars(text(
-            "SELECT nextval(pg_get_serial_sequence('incidents', 'id')) FROM generate_series(1, :n)"), {"n": count}))
+        return list(
+            session.scalars(
+                text("SELECT nextval(pg_get_serial_sequence('incidents', 'id')) FROM generate_series(1, :n)"),
+                {"n": count},
+            )
+        )
     # SQLite: the transaction holds the write lock (BEGIN IMMEDIATE), so max(id) cannot move under us.
     return list(range(last_id + 1, last_id + 1 + count))
 
 
 def _update(session: Session, changed: list[dict[str, Any]], now: dt.datetime) -> None:
     t = Incident.__table__
-    values = {c: bindparam(f"v_{c}") for c in (*COMPARED, "occurred_date", "occurred_hour", "occurred_weekday")}
-    stmt = update(t).where(t.c.id == bindparam("b_id")).values(
-        **values, updated_at=bindparam("v_updated_at"), version=t.c.version + 1)
+    values = {
+        c: bindparam(f"v_{c}") for c in (*COMPARED, "occurred_date", "occurred_hour", "occurred_weekday")
+    }
+    stmt = (
+        update(t)
+        .where(t.c.id == bindparam("b_id"))
+        .values(**values, updated_at=bindparam("v_updated_at"), version=t.c.version + 1)
+    )
     params = []
     for c in changed:
         p = {"b_id": c["b_id"], "v_updated_at": now}
         for col in (*COMPARED, "occurred_date", "occurred_hour", "occurred_weekday"):
-            p[f"v_{col}"] = c.get(col, "" if col in ("description", "immediate_actions", "reporter_name") else None)
+            p[f"v_{col}"] = c.get(
+                col, "" if col in ("description", "immediate_actions", "reporter_name") else None
+            )
         params.append(p)
     session.execute(stmt, params)
 
 
 PERSON_DEFAULTS: dict[str, Any] = dict(
-    role="injured", employment="employee", job_title="", contact="", statement="", body_part="", body_side="",
-    nature_of_injury="", treatment="none", days_away=0, days_restricted=0, privacy_case=False, recordable=False,
-    osha_case_number="", osha_outcome="", osha_case_type="", date_of_birth=None, date_hired=None, sex="",
-    address="", physician="", treatment_facility="", treatment_facility_type="", treated_in_er=None,
-    hospitalized_inpatient=None, time_started_work=None, time_of_event=None, activity_before="",
-    object_substance="", date_of_death=None, version=1)
+    role="injured",
+    employment="employee",
+    job_title="",
+    contact="",
+    statement="",
+    body_part="",
+    body_side="",
+    nature_of_injury="",
+    treatment="none",
+    days_away=0,
+    days_restricted=0,
+    privacy_case=False,
+    recordable=False,
+    osha_case_number="",
+    osha_outcome="",
+    osha_case_type="",
+    date_of_birth=None,
+    date_hired=None,
+    sex="",
+    address="",
+    physician="",
+    treatment_facility="",
+    treatment_facility_type="",
+    treated_in_er=None,
+    hospitalized_inpatient=None,
+    time_started_work=None,
+    time_of_event=None,
+    activity_before="",
+    object_substance="",
+    date_of_death=None,
+    version=1,
+)

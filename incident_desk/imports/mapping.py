@@ -40,35 +40,119 @@ class Target:
 
 
 TARGETS: tuple[Target, ...] = (
-    Target("external_id", "External ID", "text", False, 100,
-           ("id", "external id", "incident id", "record id", "case id", "case number", "case no", "report id", "ref",
-            "ref no")),
-    Target("title", "Title", "text", True, 200, ("title", "summary", "subject", "headline", "short description")),
-    Target("description", "Description", "text", False, None,
-           ("description", "narrative", "final narrative", "details", "what happened", "incident description")),
-    Target("immediate_actions", "Immediate actions", "text", False, None,
-           ("immediate actions", "immediate action", "actions taken", "action taken")),
-    Target("occurred", "Occurred (date, or date and time)", "date", True, None,
-           ("date", "event date", "eventdate", "incident date", "occurred", "occurred at", "date of incident",
-            "date occurred", "occurrence date", "date of event")),
-    Target("occurred_time", "Time of day", "time", False, None,
-           ("time", "event time", "incident time", "time of incident", "time of event")),
-    Target("reported", "Reported (date, or date and time)", "date", False, None,
-           ("reported", "reported at", "date reported", "report date", "reported date")),
-    Target("type", "Incident type", "lookup", True, None, ("type", "incident type", "category", "event type")),
-    Target("severity", "Severity", "lookup", True, None, ("severity", "severity level", "seriousness", "level")),
+    Target(
+        "external_id",
+        "External ID",
+        "text",
+        False,
+        100,
+        (
+            "id",
+            "external id",
+            "incident id",
+            "record id",
+            "case id",
+            "case number",
+            "case no",
+            "report id",
+            "ref",
+            "ref no",
+        ),
+    ),
+    Target(
+        "title", "Title", "text", True, 200, ("title", "summary", "subject", "headline", "short description")
+    ),
+    Target(
+        "description",
+        "Description",
+        "text",
+        False,
+        None,
+        ("description", "narrative", "final narrative", "details", "what happened", "incident description"),
+    ),
+    Target(
+        "immediate_actions",
+        "Immediate actions",
+        "text",
+        False,
+        None,
+        ("immediate actions", "immediate action", "actions taken", "action taken"),
+    ),
+    Target(
+        "occurred",
+        "Occurred (date, or date and time)",
+        "date",
+        True,
+        None,
+        (
+            "date",
+            "event date",
+            "eventdate",
+            "incident date",
+            "occurred",
+            "occurred at",
+            "date of incident",
+            "date occurred",
+            "occurrence date",
+            "date of event",
+        ),
+    ),
+    Target(
+        "occurred_time",
+        "Time of day",
+        "time",
+        False,
+        None,
+        ("time", "event time", "incident time", "time of incident", "time of event"),
+    ),
+    Target(
+        "reported",
+        "Reported (date, or date and time)",
+        "date",
+        False,
+        None,
+        ("reported", "reported at", "date reported", "report date", "reported date"),
+    ),
+    Target(
+        "type", "Incident type", "lookup", True, None, ("type", "incident type", "category", "event type")
+    ),
+    Target(
+        "severity", "Severity", "lookup", True, None, ("severity", "severity level", "seriousness", "level")
+    ),
     Target("site", "Site", "lookup", False, 100, ("site", "plant", "facility", "establishment", "site name")),
     Target("location", "Location", "lookup", False, 100, ("location", "area", "location name")),
     Target("customer", "Customer", "lookup", False, 200, ("customer", "client", "employer", "company")),
     Target("reporter_name", "Reported by", "text", False, 200, ("reporter", "reported by", "reporter name")),
-    Target("person_name", "Injured person", "text", False, 200,
-           ("injured person", "employee name", "injured", "victim", "employee", "person", "name")),
-    Target("job_title", "Injured person's job title", "text", False, 100, ("job title", "occupation", "position")),
-    Target("body_part", "Part of body", "text", False, 50,
-           ("body part", "part of body", "part of body title", "body part affected")),
-    Target("nature_of_injury", "Nature of injury", "text", False, 100,
-           ("nature of injury", "nature", "naturetitle", "injury", "injury type")),
-    Target("treatment", "Treatment / outcome", "lookup", False, None, ("treatment", "outcome", "injury outcome")),
+    Target(
+        "person_name",
+        "Injured person",
+        "text",
+        False,
+        200,
+        ("injured person", "employee name", "injured", "victim", "employee", "person", "name"),
+    ),
+    Target(
+        "job_title", "Injured person's job title", "text", False, 100, ("job title", "occupation", "position")
+    ),
+    Target(
+        "body_part",
+        "Part of body",
+        "text",
+        False,
+        50,
+        ("body part", "part of body", "part of body title", "body part affected"),
+    ),
+    Target(
+        "nature_of_injury",
+        "Nature of injury",
+        "text",
+        False,
+        100,
+        ("nature of injury", "nature", "naturetitle", "injury", "injury type"),
+    ),
+    Target(
+        "treatment", "Treatment / outcome", "lookup", False, None, ("treatment", "outcome", "injury outcome")
+    ),
     Target("days_away", "Days away from work", "int", False, None, ("days away", "days lost", "lost days")),
 )
 TARGET = {t.name: t for t in TARGETS}
@@ -147,26 +231,36 @@ class Mapping:
         return self.rules.get(target) or Rule()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "description": self.description, "status": self.status,
-                "create_missing": list(self.create_missing),
-                "rules": {k: r.to_dict() for k, r in self.rules.items() if not r.empty}}
+        return {
+            "name": self.name,
+            "description": self.description,
+            "status": self.status,
+            "create_missing": list(self.create_missing),
+            "rules": {k: r.to_dict() for k, r in self.rules.items() if not r.empty},
+        }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Mapping:
         if not isinstance(data, dict) or not isinstance(data.get("rules", {}), dict):
-            raise MappingError("A mapping is a JSON object with a \"rules\" object inside.")
+            raise MappingError('A mapping is a JSON object with a "rules" object inside.')
         unknown = set(data["rules"]) - set(TARGET) if "rules" in data else set()
         if unknown:
-            raise MappingError(f"Unknown target field {', '.join(sorted(unknown))}; "
-                               f"fields are: {', '.join(TARGET)}.")
+            raise MappingError(
+                f"Unknown target field {', '.join(sorted(unknown))}; fields are: {', '.join(TARGET)}."
+            )
         status = str(data.get("status", "closed"))
         if status not in STATUSES:
             raise MappingError(f"Status must be one of {', '.join(STATUSES)}, not {status!r}.")
         create = tuple(str(x) for x in data.get("create_missing", ("customer",)))
         if set(create) - set(CREATABLE):
             raise MappingError(f"create_missing may name {', '.join(CREATABLE)} only.")
-        return cls(name=str(data.get("name", "")), description=str(data.get("description", "")), status=status,
-                   create_missing=create, rules={k: Rule.from_dict(v) for k, v in data.get("rules", {}).items()})
+        return cls(
+            name=str(data.get("name", "")),
+            description=str(data.get("description", "")),
+            status=status,
+            create_missing=create,
+            rules={k: Rule.from_dict(v) for k, v in data.get("rules", {}).items()},
+        )
 
     def copy(self, **changes: Any) -> Mapping:
         m = Mapping.from_dict(self.to_dict())
@@ -259,19 +353,26 @@ def _osha_treatment(values: Sequence[str]) -> str:
 
 
 DERIVED: dict[str, Derivation] = {
-    "osha_severity": Derivation("severity from OSHA counts: amputation or loss of eye → Critical, "
-                                "hospitalised → Urgent, else Major",
-                                ("Hospitalized", "Amputation", "Loss of Eye"), 2, _osha_severity),
-    "osha_treatment": Derivation("treatment from OSHA counts: amputation or loss of eye → permanent, "
-                                 "hospitalised → hospitalised, else medical",
-                                 ("Hospitalized", "Amputation", "Loss of Eye"), 2, _osha_treatment),
+    "osha_severity": Derivation(
+        "severity from OSHA counts: amputation or loss of eye → Critical, hospitalised → Urgent, else Major",
+        ("Hospitalized", "Amputation", "Loss of Eye"),
+        2,
+        _osha_severity,
+    ),
+    "osha_treatment": Derivation(
+        "treatment from OSHA counts: amputation or loss of eye → permanent, "
+        "hospitalised → hospitalised, else medical",
+        ("Hospitalized", "Amputation", "Loss of Eye"),
+        2,
+        _osha_treatment,
+    ),
 }
 
 
 # -- compiling a rule against a file's headers -------------------------------------------------
 def _first_sentence(text: str) -> str:
     m = re.search(r"[.!?](\s|$)", text)
-    return text[:m.start() + 1] if m and m.start() > 10 else text
+    return text[: m.start() + 1] if m and m.start() > 10 else text
 
 
 def _apply_case(text: str, case: str) -> str:
@@ -303,7 +404,7 @@ def compile_rule(rule: Rule, headers: Sequence[str]) -> Callable[[Sequence[str]]
         d = DERIVED.get(rule.derive)
         if d is None:
             raise MappingError(f"Unknown derived rule {rule.derive!r}.")
-        missing = [c for c in d.columns[:d.required] if c not in index]
+        missing = [c for c in d.columns[: d.required] if c not in index]
         if missing:
             raise MappingError(f"The mapping needs column {missing[0]!r}, which the file does not have.")
         cols = [index[c] for c in d.columns if c in index]
@@ -315,6 +416,7 @@ def compile_rule(rule: Rule, headers: Sequence[str]) -> Callable[[Sequence[str]]
 
         def getter(row: Sequence[str]) -> str:
             return constant
+
     value_map = {k.strip().lower(): v for k, v in rule.value_map.items()}
     trim, case, first = rule.trim, rule.case, rule.first_sentence
     if not (value_map or trim or case or first):
@@ -382,12 +484,15 @@ OSHA_SIR = Mapping(
     create_missing=("customer",),
     rules={
         "external_id": Rule(column="ID"),
-        "title": Rule(template="{EventTitle}[ ({NatureTitle}[, {Part of Body Title}])]", truncate=True,
-                      case="sentence"),
-        "description": Rule(template="{Final Narrative}[\n\nEmployer: {Employer}][, {Address1}][ {Address2}]"
-                                     "[, {City}][, {State}][ {Zip}][\nIndustry (NAICS): {Primary NAICS}]"
-                                     "[\nSource: {SourceTitle}][; secondary source: {Secondary Source Title}]"
-                                     "[\nOSHA inspection {Inspection}]"),
+        "title": Rule(
+            template="{EventTitle}[ ({NatureTitle}[, {Part of Body Title}])]", truncate=True, case="sentence"
+        ),
+        "description": Rule(
+            template="{Final Narrative}[\n\nEmployer: {Employer}][, {Address1}][ {Address2}]"
+            "[, {City}][, {State}][ {Zip}][\nIndustry (NAICS): {Primary NAICS}]"
+            "[\nSource: {SourceTitle}][; secondary source: {Secondary Source Title}]"
+            "[\nOSHA inspection {Inspection}]"
+        ),
         "occurred": Rule(column="EventDate"),
         "type": Rule(constant="injury"),
         "severity": Rule(derive="osha_severity"),
@@ -402,13 +507,15 @@ OSHA_SIR = Mapping(
 OSHA_FATALITIES = Mapping(
     name="OSHA fatalities",
     description="OSHA's list of worker fatalities (id, incident_date, day_of_week, city, state, description, "
-                "plan, citation).",
+    "plan, citation).",
     create_missing=(),
     rules={
         "external_id": Rule(column="id"),
         "title": Rule(column="description", first_sentence=True, truncate=True, case="sentence"),
-        "description": Rule(template="{description}[\n\nPlace: {city}][, {state}][\nState plan: {plan}]"
-                                     "[\nCitation: {citation}]"),
+        "description": Rule(
+            template="{description}[\n\nPlace: {city}][, {state}][\nState plan: {plan}]"
+            "[\nCitation: {citation}]"
+        ),
         "occurred": Rule(column="incident_date"),
         "type": Rule(constant="injury"),
         "severity": Rule(constant="Critical"),
@@ -429,7 +536,7 @@ def required_columns(mapping: Mapping) -> set[str]:
             cols.update(template_columns(rule.template))
         elif rule.derive in DERIVED:
             d = DERIVED[rule.derive]
-            cols.update(d.columns[:d.required])
+            cols.update(d.columns[: d.required])
     return cols
 
 
@@ -464,8 +571,15 @@ def save(session: Session, actor: Actor, mapping: Mapping) -> ImportMapping:
     else:
         row.definition = definition
     session.flush()
-    audit.record(session, actor, "update", entity="import_mapping", entity_id=row.id,
-                 summary=f"Saved import mapping {name}", details=definition)
+    audit.record(
+        session,
+        actor,
+        "update",
+        entity="import_mapping",
+        entity_id=row.id,
+        summary=f"Saved import mapping {name}",
+        details=definition,
+    )
     return row
 
 

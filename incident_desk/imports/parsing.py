@@ -6,8 +6,17 @@ import datetime as dt
 from functools import lru_cache
 
 # Slashed dates are read the US way (month first) unless the mapping names a format.
-DATE_FORMATS = ("%m/%d/%Y", "%m/%d/%y", "%d.%m.%Y", "%Y/%m/%d", "%d %b %Y", "%d %B %Y", "%b %d, %Y",
-                "%B %d, %Y", "%Y%m%d")
+DATE_FORMATS = (
+    "%m/%d/%Y",
+    "%m/%d/%y",
+    "%d.%m.%Y",
+    "%Y/%m/%d",
+    "%d %b %Y",
+    "%d %B %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%Y%m%d",
+)
 TIME_SUFFIXES = ("%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M:%S %p", "%I %p")
 TIME_FORMATS = ("%H:%M", "%H:%M:%S", "%I:%M %p", "%I:%M:%S %p", "%I %p", "%H%M")
 
@@ -30,8 +39,11 @@ def parse_date(text: str, fmt: str = "") -> dt.date | dt.datetime | None:
         parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
         if parsed.tzinfo is not None:
             return parsed
-        return parsed if (parsed.hour, parsed.minute, parsed.second) != (0, 0, 0) or "T" in value or ":" in value \
+        return (
+            parsed
+            if (parsed.hour, parsed.minute, parsed.second) != (0, 0, 0) or "T" in value or ":" in value
             else parsed.date()
+        )
     except ValueError:
         pass
     for f in DATE_FORMATS:
@@ -80,7 +92,7 @@ def cut(text: str, limit: int) -> str:
     """Shorten to ``limit`` characters at a word boundary, marking the cut with an ellipsis."""
     if len(text) <= limit:
         return text
-    head = text[:limit - 1]
+    head = text[: limit - 1]
     space = head.rfind(" ")
     if space > limit // 2:
         head = head[:space]

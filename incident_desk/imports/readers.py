@@ -15,8 +15,12 @@ from pathlib import Path
 
 from incident_desk.errors import IncidentDeskError
 
-ENCODINGS = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8 with byte-order mark", "cp1252": "Windows-1252",
-             "latin-1": "Latin-1 (ISO-8859-1)"}
+ENCODINGS = {
+    "utf-8": "UTF-8",
+    "utf-8-sig": "UTF-8 with byte-order mark",
+    "cp1252": "Windows-1252",
+    "latin-1": "Latin-1 (ISO-8859-1)",
+}
 DELIMITERS = {",": "Comma", ";": "Semicolon", "\t": "Tab", "|": "Vertical bar"}
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 
@@ -83,26 +87,34 @@ def _decode(path: Path, encoding: str | None, max_bytes: int | None = None) -> t
             data = fh.read(max_bytes) if max_bytes else fh.read()
             if max_bytes and len(data) == max_bytes and fh.read(1):
                 # A preview of a big file: stop at a line end (never inside a UTF-8 character).
-                data = data[:data.rfind(b"\n") + 1] or data
+                data = data[: data.rfind(b"\n") + 1] or data
     except OSError as exc:
         raise ImportFileError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
     if b"\x00" in data[:4096]:
         raise ImportFileError(f"{path.name} is not a text (CSV) file. Save it as CSV or .xlsx and try again.")
     chosen = encoding or detect_encoding(data)
-    chosen = {"utf8": "utf-8", "utf-8-bom": "utf-8-sig", "windows-1252": "cp1252", "latin1": "latin-1",
-              "iso-8859-1": "latin-1"}.get(chosen.lower(), chosen.lower())
+    chosen = {
+        "utf8": "utf-8",
+        "utf-8-bom": "utf-8-sig",
+        "windows-1252": "cp1252",
+        "latin1": "latin-1",
+        "iso-8859-1": "latin-1",
+    }.get(chosen.lower(), chosen.lower())
     try:
         return data.decode(chosen), chosen
     except LookupError as exc:
         raise ImportFileError(f"Unknown encoding {encoding!r}; use one of: {', '.join(ENCODINGS)}.") from exc
     except UnicodeDecodeError as exc:
-        line = data[:exc.start].count(b"\n") + 1
-        raise ImportFileError(f"{path.name} is not valid {ENCODINGS.get(chosen, chosen)} text (line {line}); "
-                              "choose another encoding.") from exc
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportFileError(
+            f"{path.name} is not valid {ENCODINGS.get(chosen, chosen)} text (line {line}); "
+            "choose another encoding."
+        ) from exc
 
 
-def read_csv(path: Path, *, encoding: str | None = None, delimiter: str | None = None,
-             limit: int | None = None) -> Table:
+def read_csv(
+    path: Path, *, encoding: str | None = None, delimiter: str | None = None, limit: int | None = None
+) -> Table:
     # A preview reads only the start of the file, so the wizard stays quick on very large files.
     text, used = _decode(path, encoding, PREVIEW_BYTES if limit is not None else None)
     delim = delimiter or sniff_delimiter(text[:65536])
@@ -150,8 +162,11 @@ def _cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, dt.datetime):
-        return value.isoformat(sep=" ") if (value.hour, value.minute, value.second) != (0, 0, 0) \
+        return (
+            value.isoformat(sep=" ")
+            if (value.hour, value.minute, value.second) != (0, 0, 0)
             else value.date().isoformat()
+        )
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
@@ -209,8 +224,14 @@ def read_xlsx(path: Path, *, sheet: str | None = None, limit: int | None = None)
         wb.close()
 
 
-def read_table(path: Path | str, *, encoding: str | None = None, delimiter: str | None = None,
-               sheet: str | None = None, limit: int | None = None) -> Table:
+def read_table(
+    path: Path | str,
+    *,
+    encoding: str | None = None,
+    delimiter: str | None = None,
+    sheet: str | None = None,
+    limit: int | None = None,
+) -> Table:
     """The whole file (or its first ``limit`` rows, for a preview)."""
     path = Path(path)
     if not path.is_file():

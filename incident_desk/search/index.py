@@ -37,12 +37,18 @@ def resume(session: Session, after_id: int, *, rebuild_all: bool = False) -> Non
     if rebuild_all:
         rebuild(session)
     elif _sqlite(session):
-        session.execute(text(f"INSERT INTO incident_search(rowid, {COLUMNS}) "
-                             f"SELECT id, {COLUMNS} FROM incident_search_source WHERE id > :after"),
-                        {"after": after_id})
+        session.execute(
+            text(
+                f"INSERT INTO incident_search(rowid, {COLUMNS}) "
+                f"SELECT id, {COLUMNS} FROM incident_search_source WHERE id > :after"
+            ),
+            {"after": after_id},
+        )
     else:
-        session.execute(text("SELECT incident_search_refresh(ARRAY(SELECT id FROM incidents WHERE id > :after))"),
-                        {"after": after_id})
+        session.execute(
+            text("SELECT incident_search_refresh(ARRAY(SELECT id FROM incidents WHERE id > :after))"),
+            {"after": after_id},
+        )
 
 
 def rebuild(session: Session) -> None:

@@ -38,8 +38,12 @@ def parse(text: str, *, prefix_last: bool = False) -> list[Term]:
         if not tokens:
             continue
         prefix = word is not None and word.endswith("*")
-        if (prefix_last and match.end() == len(text) and (word is not None or not closed)
-                and len(tokens[-1]) >= PREFIX_MIN):
+        if (
+            prefix_last
+            and match.end() == len(text)
+            and (word is not None or not closed)
+            and len(tokens[-1]) >= PREFIX_MIN
+        ):
             prefix = True
         terms.append(Term(tokens, prefix))
     return terms

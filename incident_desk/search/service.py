@@ -35,8 +35,15 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def search(session: Session, query: str, limit: int = 50, offset: int = 0, *,
-           include_void: bool = False, prefix_last: bool = False) -> list[SearchHit]:
+def search(
+    session: Session,
+    query: str,
+    limit: int = 50,
+    offset: int = 0,
+    *,
+    include_void: bool = False,
+    prefix_last: bool = False,
+) -> list[SearchHit]:
     """Incidents matching every word and phrase of ``query``, best match first."""
     terms = parse(query, prefix_last=prefix_last)
     if not terms:
@@ -49,24 +56,28 @@ def search(session: Session, query: str, limit: int = 50, offset: int = 0, *,
     candidates = wanted + 50
     while True:
         if pg:
-            sql = ("SELECT i.id, i.reference, i.title, i.status, i.voided, m.score FROM ("
-                   "SELECT s.incident_id AS rid, ts_rank_cd(s.document, q.q) AS score "
-                   "FROM incident_search s, to_tsquery('simple', :q) AS q(q) WHERE s.document @@ q.q "
-                   "ORDER BY score DESC, s.incident_id DESC LIMIT :n) AS m JOIN incidents i ON i.id = m.rid "
-                   "ORDER BY m.score DESC, i.id DESC")
+            sql = (
+                "SELECT i.id, i.reference, i.title, i.status, i.voided, m.score FROM ("
+                "SELECT s.incident_id AS rid, ts_rank_cd(s.document, q.q) AS score "
+                "FROM incident_search s, to_tsquery('simple', :q) AS q(q) WHERE s.document @@ q.q "
+                "ORDER BY score DESC, s.incident_id DESC LIMIT :n) AS m JOIN incidents i ON i.id = m.rid "
+                "ORDER BY m.score DESC, i.id DESC"
+            )
             params: dict[str, Any] = {"q": tsquery(terms), "n": candidates}
         else:
-            sql = ("SELECT i.id, i.reference, i.title, i.status, i.voided, -m.score FROM ("
-                   f"SELECT rowid AS rid, {BM25} AS score FROM incident_search WHERE incident_search MATCH :q "
-                   "ORDER BY score, rowid DESC LIMIT :n) AS m JOIN incidents i ON i.id = m.rid "
-                   "ORDER BY m.score, i.id DESC")
+            sql = (
+                "SELECT i.id, i.reference, i.title, i.status, i.voided, -m.score FROM ("
+                f"SELECT rowid AS rid, {BM25} AS score FROM incident_search WHERE incident_search MATCH :q "
+                "ORDER BY score, rowid DESC LIMIT :n) AS m JOIN incidents i ON i.id = m.rid "
+                "ORDER BY m.score, i.id DESC"
+            )
             params = {"q": fts5_query(terms), "n": candidates}
         rows = session.execute(text(sql), params).all()
         kept = [r for r in rows if include_void or not r[4]]
         if len(kept) >= wanted or len(rows) < candidates:
             break
         candidates *= 4
-    return [SearchHit(r[0], r[1], r[2], r[3], float(r[5])) for r in kept[offset:offset + limit]]
+    return [SearchHit(r[0], r[1], r[2], r[3], float(r[5])) for r in kept[offset : offset + limit]]
 
 
 def count(session: Session, query: str, *, include_void: bool = False) -> int:
@@ -109,5 +120,7 @@ def _match_sqlite(element: FullTextMatch, compiler: Any, **kw: Any) -> str:
 def _match_postgresql(element: FullTextMatch, compiler: Any, **kw: Any) -> str:
     param = compiler.process(bindparam(None, tsquery(element.terms), unique=True), **kw)
     column = compiler.process(Incident.__table__.c.id, **kw)
-    return (f"{column} IN (SELECT incident_id FROM incident_search "
-            f"WHERE document @@ to_tsquery('simple', {param}))")
+    return (
+        f"{column} IN (SELECT incident_id FROM incident_search "
+        f"WHERE document @@ to_tsquery('simple', {param}))"
+    )

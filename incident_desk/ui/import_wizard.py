@@ -52,8 +52,9 @@ KEEP = "keep"  # the mapping's template or derived rule
 class TableModel(QAbstractTableModel):
     """Rows of text with headers: the file preview and the mapped preview."""
 
-    def __init__(self, headers: list[str] | None = None, rows: list[list[str]] | None = None,
-                 parent: Any = None) -> None:
+    def __init__(
+        self, headers: list[str] | None = None, rows: list[list[str]] | None = None, parent: Any = None
+    ) -> None:
         super().__init__(parent)
         self.headers, self.rows = headers or [], rows or []
 
@@ -68,7 +69,9 @@ class TableModel(QAbstractTableModel):
     def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self.headers)
 
-    def data(self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if not index.isValid():
             return None
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
@@ -77,8 +80,9 @@ class TableModel(QAbstractTableModel):
             return value if role == Qt.ItemDataRole.ToolTipRole else value.replace("\n", " ⏎ ")[:120]
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
         if role != Qt.ItemDataRole.DisplayRole:
             return None
         if orientation == Qt.Orientation.Horizontal:
@@ -98,7 +102,9 @@ def _table_view(model: QAbstractTableModel) -> QTableView:
 
 
 class ImportWizard(QWizard):
-    def __init__(self, db: Database, actor: Actor, path: Path | None = None, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, db: Database, actor: Actor, path: Path | None = None, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.db, self.actor = db, actor
         self.setWindowTitle("Import incidents")
@@ -142,8 +148,10 @@ class FilePage(QWizardPage):
         super().__init__()
         self.wiz = wizard
         self.setTitle("Choose a file")
-        self.setSubTitle("A CSV file (any delimiter; UTF-8, Windows-1252 or Latin-1) or an Excel workbook (.xlsx). "
-                         "OSHA Severe Injury Reports and the OSHA fatality list are recognised by their columns.")
+        self.setSubTitle(
+            "A CSV file (any delimiter; UTF-8, Windows-1252 or Latin-1) or an Excel workbook (.xlsx). "
+            "OSHA Severe Injury Reports and the OSHA fatality list are recognised by their columns."
+        )
         self.path_edit = QLineEdit()
         self.path_edit.setPlaceholderText("Path to a .csv or .xlsx file")
         self.path_edit.textChanged.connect(self.completeChanged)
@@ -162,8 +170,12 @@ class FilePage(QWizardPage):
         layout.addStretch(1)
 
     def browse(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "Import incidents", str(Path.home()),
-                                              "Spreadsheets (*.csv *.txt *.tsv *.xlsx *.xlsm);;All files (*)")
+        name, _ = QFileDialog.getOpenFileName(
+            self,
+            "Import incidents",
+            str(Path.home()),
+            "Spreadsheets (*.csv *.txt *.tsv *.xlsx *.xlsm);;All files (*)",
+        )
         if name:
             self.path_edit.setText(name)
 
@@ -192,8 +204,10 @@ class FormatPage(QWizardPage):
         super().__init__()
         self.wiz = wizard
         self.setTitle("Check how the file is read")
-        self.setSubTitle("The encoding and delimiter are detected; change them if the preview looks wrong "
-                         "(accented letters garbled, everything in one column).")
+        self.setSubTitle(
+            "The encoding and delimiter are detected; change them if the preview looks wrong "
+            "(accented letters garbled, everything in one column)."
+        )
         self.encoding = QComboBox()
         self.encoding.addItem("Detect automatically", None)
         for code, label in ENCODINGS.items():
@@ -266,11 +280,15 @@ class FormatPage(QWizardPage):
             return
         self.model.set(t.headers, t.rows)
         if t.kind == "csv":
-            self.detected.setText(f"Read as {ENCODINGS.get(t.encoding or '', t.encoding)}, "
-                                  f"{DELIMITERS.get(t.delimiter or '', repr(t.delimiter)).lower()}-separated: "
-                                  f"{len(t.headers)} columns. First {len(t.rows)} rows shown.")
+            self.detected.setText(
+                f"Read as {ENCODINGS.get(t.encoding or '', t.encoding)}, "
+                f"{DELIMITERS.get(t.delimiter or '', repr(t.delimiter)).lower()}-separated: "
+                f"{len(t.headers)} columns. First {len(t.rows)} rows shown."
+            )
         else:
-            self.detected.setText(f"Sheet {t.sheet!r}: {len(t.headers)} columns. First {len(t.rows)} rows shown.")
+            self.detected.setText(
+                f"Sheet {t.sheet!r}: {len(t.headers)} columns. First {len(t.rows)} rows shown."
+            )
 
     def isComplete(self) -> bool:
         return self.wiz.preview is not None and bool(self.wiz.preview.headers)
@@ -344,8 +362,12 @@ class TargetRow:
             rule = mapping.Rule(column=choice, **getattr(self, "rule_extras", {}))
         else:
             return mapping.Rule()
-        rule.truncate = getattr(self, "truncate", False) or self.target.name in ("title", "customer", "body_part",
-                                                                                  "nature_of_injury")
+        rule.truncate = getattr(self, "truncate", False) or self.target.name in (
+            "title",
+            "customer",
+            "body_part",
+            "nature_of_injury",
+        )
         option = self.option.text().strip()
         if self.target.kind == "date":
             rule.date_format = option
@@ -360,8 +382,10 @@ class MappingPage(QWizardPage):
         super().__init__()
         self.wiz = wizard
         self.setTitle("Map columns to fields")
-        self.setSubTitle("Each field takes a column of the file or a fixed value. Fields marked * are required. "
-                         "The table below shows the first rows as they will be imported.")
+        self.setSubTitle(
+            "Each field takes a column of the file or a fixed value. Fields marked * are required. "
+            "The table below shows the first rows as they will be imported."
+        )
         self.choice = QComboBox()
         self.choice.setObjectName("mapping_choice")
         self.choice.activated.connect(self.use_choice)
@@ -419,8 +443,10 @@ class MappingPage(QWizardPage):
         headers = self.wiz.preview.headers if self.wiz.preview else []
         self.choice.clear()
         suggested = mapping.suggest(headers)
-        self.choice.addItem(f"Suggested: {suggested.name}" if suggested.name else "Suggested from the column names",
-                            ("suggested", ""))
+        self.choice.addItem(
+            f"Suggested: {suggested.name}" if suggested.name else "Suggested from the column names",
+            ("suggested", ""),
+        )
         for name in mapping.BUILTIN:
             self.choice.addItem(f"Built-in: {name}", ("builtin", name))
         try:
@@ -458,10 +484,12 @@ class MappingPage(QWizardPage):
         rules = {name: row.rule() for name, row in self.rows.items()}
         base = getattr(self, "base", mapping.Mapping())
         return mapping.Mapping(
-            name=self.save_name.text().strip() or base.name, description=base.description,
+            name=self.save_name.text().strip() or base.name,
+            description=base.description,
             rules={k: r for k, r in rules.items() if not r.empty},
             status="closed" if self.status_closed.isChecked() else "reported",
-            create_missing=mapping.CREATABLE if self.create_customers.isChecked() else ())
+            create_missing=mapping.CREATABLE if self.create_customers.isChecked() else (),
+        )
 
     def refresh_preview(self) -> None:
         if self._filling:
@@ -498,8 +526,10 @@ class MappingPage(QWizardPage):
             QMessageBox.warning(self, "Save mapping", str(exc))
             return
         self.problems.setText("")
-        self.setSubTitle(f"Saved the mapping “{m.name}”. It is offered in this wizard and by "
-                         f"`incident-desk import --mapping \"{m.name}\"`.")
+        self.setSubTitle(
+            f"Saved the mapping “{m.name}”. It is offered in this wizard and by "
+            f'`incident-desk import --mapping "{m.name}"`.'
+        )
 
     def validatePage(self) -> bool:
         self.wiz.mapping = self.current()
@@ -565,14 +595,18 @@ class CheckPage(QWizardPage):
         self.problem_model.set(["Problem"], [[str(p)] for p in prepared.problems])
         self.list.setVisible(bool(prepared.problems))
         if not prepared.problems:
-            self.summary.setText(f"All {total:,} rows passed the checks and are ready to import.\n\n"
-                                 "Rows imported from this file before are recognised by their ID: they are updated "
-                                 "if they changed in the file and otherwise left as they are, so nothing is "
-                                 "duplicated. Click Next to import; you can cancel while it runs, and then nothing "
-                                 "is written.")
+            self.summary.setText(
+                f"All {total:,} rows passed the checks and are ready to import.\n\n"
+                "Rows imported from this file before are recognised by their ID: they are updated "
+                "if they changed in the file and otherwise left as they are, so nothing is "
+                "duplicated. Click Next to import; you can cancel while it runs, and then nothing "
+                "is written."
+            )
         else:
-            self.summary.setText(f"{bad:,} of {total:,} rows have problems ({len(prepared.problems):,} listed by row "
-                                 "and column). Choose what to do:")
+            self.summary.setText(
+                f"{bad:,} of {total:,} rows have problems ({len(prepared.problems):,} listed by row "
+                "and column). Choose what to do:"
+            )
             self.fix.setVisible(True)
             self.skip.setVisible(bad < total)
             self.fix.setChecked(True)
@@ -659,8 +693,9 @@ def open_import_wizard(window: Any) -> ImportWizard:
     from incident_desk.users.roles import allowed
 
     if not allowed(window.actor, "import.run"):
-        QMessageBox.information(window, "Import", "Importing incidents needs the Safety officer or Administrator "
-                                                  "role.")
+        QMessageBox.information(
+            window, "Import", "Importing incidents needs the Safety officer or Administrator role."
+        )
         return None  # type: ignore[return-value]
     wizard = ImportWizard(window.db, window.actor, parent=window)
     wizard.setModal(True)

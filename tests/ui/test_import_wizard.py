@@ -12,10 +12,12 @@ from incident_desk.incidents.models import Incident
 from incident_desk.ui.import_wizard import ImportWizard
 from incident_desk.ui.main_window import MainWindow
 
-CSV = ("Ref;Date;What happened;Level;Injured\r\n"
-       "W1;2024-04-02;Hand caught in press;Major;Dana O'Neill\r\n"
-       "W2;2024-04-03;Slip on oil;Minor;Lee Park\r\n"
-       "W3;not a date;Strain lifting box;Minor;Kim Cho\r\n")
+CSV = (
+    "Ref;Date;What happened;Level;Injured\r\n"
+    "W1;2024-04-02;Hand caught in press;Major;Dana O'Neill\r\n"
+    "W2;2024-04-03;Slip on oil;Minor;Lee Park\r\n"
+    "W3;not a date;Strain lifting box;Minor;Kim Cho\r\n"
+)
 
 
 def write(tmp_path: Path) -> Path:

@@ -38,13 +38,17 @@ LEFT JOIN customers cu ON cu.id = i.customer_id
 
 
 def _sqlite_remove(where: str) -> str:
-    return (f"INSERT INTO incident_search(incident_search, rowid, {COLUMNS}) "
-            f"SELECT 'delete', id, {COLUMNS} FROM incident_search_source WHERE {where};")
+    return (
+        f"INSERT INTO incident_search(incident_search, rowid, {COLUMNS}) "
+        f"SELECT 'delete', id, {COLUMNS} FROM incident_search_source WHERE {where};"
+    )
 
 
 def _sqlite_add(where: str) -> str:
-    return (f"INSERT INTO incident_search(rowid, {COLUMNS}) "
-            f"SELECT id, {COLUMNS} FROM incident_search_source WHERE {where};")
+    return (
+        f"INSERT INTO incident_search(rowid, {COLUMNS}) "
+        f"SELECT id, {COLUMNS} FROM incident_search_source WHERE {where};"
+    )
 
 
 # Bulk writers (demo data, import) pause the row triggers and index their new rows in one pass
@@ -57,41 +61,60 @@ def _sqlite_pair(name: str, event: str, table: str, where: str) -> list[str]:
     old_where = where.replace("NEW.", "OLD.") if event == "DELETE" else where
     statements = []
     if event != "INSERT":
-        statements.append(f"CREATE TRIGGER {name}_bd BEFORE {event} ON {table} {ACTIVE} BEGIN "
-                          f"{_sqlite_remove(old_where)} END")
+        statements.append(
+            f"CREATE TRIGGER {name}_bd BEFORE {event} ON {table} {ACTIVE} BEGIN "
+            f"{_sqlite_remove(old_where)} END"
+        )
     else:
-        statements.append(f"CREATE TRIGGER {name}_bd BEFORE INSERT ON {table} {ACTIVE} BEGIN "
-                          f"{_sqlite_remove(where)} END")
+        statements.append(
+            f"CREATE TRIGGER {name}_bd BEFORE INSERT ON {table} {ACTIVE} BEGIN {_sqlite_remove(where)} END"
+        )
     if event != "DELETE":
-        statements.append(f"CREATE TRIGGER {name}_ai AFTER {event} ON {table} {ACTIVE} BEGIN "
-                          f"{_sqlite_add(where)} END")
+        statements.append(
+            f"CREATE TRIGGER {name}_ai AFTER {event} ON {table} {ACTIVE} BEGIN {_sqlite_add(where)} END"
+        )
     else:
-        statements.append(f"CREATE TRIGGER {name}_ai AFTER DELETE ON {table} {ACTIVE} BEGIN "
-                          f"{_sqlite_add(old_where)} END")
+        statements.append(
+            f"CREATE TRIGGER {name}_ai AFTER DELETE ON {table} {ACTIVE} BEGIN {_sqlite_add(old_where)} END"
+        )
     return statements
 
 
 SQLITE_TRIGGERS = [
     f"CREATE TRIGGER incident_search_incident_ai AFTER INSERT ON incidents {ACTIVE} BEGIN "
     f"{_sqlite_add('id = NEW.id')} END",
-    *_sqlite_pair("incident_search_incident_u",
-                  "UPDATE OF reference, title, description, immediate_actions, location_id, site_id, customer_id",
-                  "incidents", "id = OLD.id"),
+    *_sqlite_pair(
+        "incident_search_incident_u",
+        "UPDATE OF reference, title, description, immediate_actions, location_id, site_id, customer_id",
+        "incidents",
+        "id = OLD.id",
+    ),
     f"CREATE TRIGGER incident_search_incident_bd BEFORE DELETE ON incidents {ACTIVE} BEGIN "
     f"{_sqlite_remove('id = OLD.id')} END",
     *_sqlite_pair("incident_search_person_i", "INSERT", "people", "id = NEW.incident_id"),
-    *_sqlite_pair("incident_search_person_u", "UPDATE OF name, incident_id", "people",
-                  "id IN (OLD.incident_id, NEW.incident_id)"),
+    *_sqlite_pair(
+        "incident_search_person_u",
+        "UPDATE OF name, incident_id",
+        "people",
+        "id IN (OLD.incident_id, NEW.incident_id)",
+    ),
     *_sqlite_pair("incident_search_person_d", "DELETE", "people", "id = NEW.incident_id"),
     *_sqlite_pair("incident_search_comment_i", "INSERT", "comments", "id = NEW.incident_id"),
-    *_sqlite_pair("incident_search_comment_u", "UPDATE OF body, incident_id", "comments",
-                  "id IN (OLD.incident_id, NEW.incident_id)"),
+    *_sqlite_pair(
+        "incident_search_comment_u",
+        "UPDATE OF body, incident_id",
+        "comments",
+        "id IN (OLD.incident_id, NEW.incident_id)",
+    ),
     *_sqlite_pair("incident_search_comment_d", "DELETE", "comments", "id = NEW.incident_id"),
 ]
 for _table, _column in (("locations", "location_id"), ("sites", "site_id"), ("customers", "customer_id")):
     SQLITE_TRIGGERS += _sqlite_pair(
-        f"incident_search_{_table}_u", "UPDATE OF name", _table,
-        f"id IN (SELECT id FROM incidents WHERE {_column} = OLD.id)")
+        f"incident_search_{_table}_u",
+        "UPDATE OF name",
+        _table,
+        f"id IN (SELECT id FROM incidents WHERE {_column} = OLD.id)",
+    )
 
 SQLITE_TRIGGER_NAMES = [s.split()[2] for s in SQLITE_TRIGGERS]
 
@@ -119,18 +142,62 @@ $$
 
 # (trigger function, table, event, transition table, SQL giving the incident ids to refresh)
 PG_STATEMENT_TRIGGERS = [
-    ("incident_search_incidents_ins", "incidents", "INSERT", "NEW TABLE AS changed", "SELECT id FROM changed"),
-    ("incident_search_incidents_upd", "incidents", "UPDATE", "NEW TABLE AS changed", "SELECT id FROM changed"),
-    ("incident_search_people_ins", "people", "INSERT", "NEW TABLE AS changed", "SELECT incident_id FROM changed"),
-    ("incident_search_people_upd", "people", "UPDATE", "NEW TABLE AS changed OLD TABLE AS before",
-     "SELECT incident_id FROM changed UNION SELECT incident_id FROM before"),
-    ("incident_search_people_del", "people", "DELETE", "OLD TABLE AS before", "SELECT incident_id FROM before"),
-    ("incident_search_comments_ins", "comments", "INSERT", "NEW TABLE AS changed",
-     "SELECT incident_id FROM changed"),
-    ("incident_search_comments_upd", "comments", "UPDATE", "NEW TABLE AS changed OLD TABLE AS before",
-     "SELECT incident_id FROM changed UNION SELECT incident_id FROM before"),
-    ("incident_search_comments_del", "comments", "DELETE", "OLD TABLE AS before",
-     "SELECT incident_id FROM before"),
+    (
+        "incident_search_incidents_ins",
+        "incidents",
+        "INSERT",
+        "NEW TABLE AS changed",
+        "SELECT id FROM changed",
+    ),
+    (
+        "incident_search_incidents_upd",
+        "incidents",
+        "UPDATE",
+        "NEW TABLE AS changed",
+        "SELECT id FROM changed",
+    ),
+    (
+        "incident_search_people_ins",
+        "people",
+        "INSERT",
+        "NEW TABLE AS changed",
+        "SELECT incident_id FROM changed",
+    ),
+    (
+        "incident_search_people_upd",
+        "people",
+        "UPDATE",
+        "NEW TABLE AS changed OLD TABLE AS before",
+        "SELECT incident_id FROM changed UNION SELECT incident_id FROM before",
+    ),
+    (
+        "incident_search_people_del",
+        "people",
+        "DELETE",
+        "OLD TABLE AS before",
+        "SELECT incident_id FROM before",
+    ),
+    (
+        "incident_search_comments_ins",
+        "comments",
+        "INSERT",
+        "NEW TABLE AS changed",
+        "SELECT incident_id FROM changed",
+    ),
+    (
+        "incident_search_comments_upd",
+        "comments",
+        "UPDATE",
+        "NEW TABLE AS changed OLD TABLE AS before",
+        "SELECT incident_id FROM changed UNION SELECT incident_id FROM before",
+    ),
+    (
+        "incident_search_comments_del",
+        "comments",
+        "DELETE",
+        "OLD TABLE AS before",
+        "SELECT incident_id FROM before",
+    ),
 ]
 # As on SQLite, bulk writers pause the triggers and index their new rows afterwards.
 PG_PAUSED = "IF EXISTS (SELECT 1 FROM counters WHERE name = 'search:paused') THEN RETURN NULL; END IF; "
@@ -139,31 +206,43 @@ PG_NAME_TRIGGERS = [("locations", "location_id"), ("sites", "site_id"), ("custom
 
 def _upgrade_sqlite() -> None:
     op.execute(SQLITE_VIEW)
-    op.execute(f"CREATE VIRTUAL TABLE incident_search USING fts5({COLUMNS}, content='incident_search_source', "
-               "content_rowid='id', tokenize='unicode61 remove_diacritics 2')")
+    op.execute(
+        f"CREATE VIRTUAL TABLE incident_search USING fts5({COLUMNS}, content='incident_search_source', "
+        "content_rowid='id', tokenize='unicode61 remove_diacritics 2')"
+    )
     for statement in SQLITE_TRIGGERS:
         op.execute(statement)
     op.execute("INSERT INTO incident_search(incident_search) VALUES ('rebuild')")
 
 
 def _upgrade_postgresql() -> None:
-    op.execute("CREATE TABLE incident_search (incident_id integer PRIMARY KEY "
-               "REFERENCES incidents(id) ON DELETE CASCADE, document tsvector NOT NULL)")
+    op.execute(
+        "CREATE TABLE incident_search (incident_id integer PRIMARY KEY "
+        "REFERENCES incidents(id) ON DELETE CASCADE, document tsvector NOT NULL)"
+    )
     op.execute("CREATE INDEX ix_incident_search_document ON incident_search USING gin (document)")
     op.execute(PG_DOCUMENT)
     for name, table, event, transition, ids in PG_STATEMENT_TRIGGERS:
-        op.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {PG_PAUSED}"
-                   f"PERFORM incident_search_refresh(ARRAY(SELECT DISTINCT x FROM ({ids}) AS t(x))); "
-                   "RETURN NULL; END $$")
-        op.execute(f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {transition} "
-                   f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()")
+        op.execute(
+            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {PG_PAUSED}"
+            f"PERFORM incident_search_refresh(ARRAY(SELECT DISTINCT x FROM ({ids}) AS t(x))); "
+            "RETURN NULL; END $$"
+        )
+        op.execute(
+            f"CREATE TRIGGER {name} AFTER {event} ON {table} REFERENCING {transition} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
+        )
     for table, column in PG_NAME_TRIGGERS:
         name = f"incident_search_{table}_name"
-        op.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
-                   f"PERFORM incident_search_refresh(ARRAY(SELECT id FROM incidents WHERE {column} = NEW.id)); "
-                   "RETURN NULL; END $$")
-        op.execute(f"CREATE TRIGGER {name} AFTER UPDATE OF name ON {table} FOR EACH ROW "
-                   f"WHEN (OLD.name IS DISTINCT FROM NEW.name) EXECUTE FUNCTION {name}()")
+        op.execute(
+            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"PERFORM incident_search_refresh(ARRAY(SELECT id FROM incidents WHERE {column} = NEW.id)); "
+            "RETURN NULL; END $$"
+        )
+        op.execute(
+            f"CREATE TRIGGER {name} AFTER UPDATE OF name ON {table} FOR EACH ROW "
+            f"WHEN (OLD.name IS DISTINCT FROM NEW.name) EXECUTE FUNCTION {name}()"
+        )
     op.execute("SELECT incident_search_refresh(ARRAY(SELECT id FROM incidents))")
 
 
