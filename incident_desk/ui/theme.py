@@ -102,6 +102,12 @@ def light_palette() -> QPalette:
         (roles.PlaceholderText, QColor("#7b8490")),
     ):
         p.setColor(role, colour)
+    # setColor(role, …) sets every colour group; disabled widgets must still look disabled.
+    disabled = QPalette.ColorGroup.Disabled
+    for role in (roles.WindowText, roles.Text, roles.ButtonText):
+        p.setColor(disabled, role, QColor("#9aa2ad"))
+    p.setColor(disabled, roles.Base, QColor("#f3f4f6"))
+    p.setColor(disabled, roles.Highlight, QColor("#c4c9d0"))
     return p
 
 
