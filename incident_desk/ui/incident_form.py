@@ -262,6 +262,8 @@ class IncidentForm(IncidentSections, QDialog):
         QShortcut(QKeySequence.StandardKey.Save, self, self.save)
         QShortcut(QKeySequence.StandardKey.Undo, self, self.edit_undo)
         QShortcut(QKeySequence.StandardKey.Redo, self, self.edit_redo)
+        # Ctrl+P in the form prints this incident's report (File → Print in the main window).
+        QShortcut(QKeySequence.StandardKey.Print, self, self._print)
 
         self.people.changed.connect(self._changed)
         self.people.people_changed.connect(self._people_for_signatures)
@@ -377,6 +379,12 @@ class IncidentForm(IncidentSections, QDialog):
             del self._history[0]
         self._pos = len(self._history) - 1
         self._update_undo_buttons()
+
+    def _print(self) -> None:
+        window = self.parent()
+        run = getattr(window, "run_command", None)
+        if self.incident_id is not None and callable(run):
+            run("print")
 
     def edit_undo(self) -> None:
         if self._snap_timer.isActive():

@@ -734,6 +734,19 @@ class IncidentListScreen(QWidget):
         form.deleteLater()  # a closed form window is not reused; free its photos and widgets
         self.refresh_drafts()
 
+    def current_incident_id(self) -> int | None:
+        """What File → Print prints: the incident form the user is in, else the selected row."""
+        from PySide6.QtWidgets import QApplication
+
+        active = QApplication.activeWindow()
+        for form in self.forms.values():
+            if form is active and getattr(form, "incident_id", None) is not None:
+                return int(form.incident_id)
+        index = self.view.currentIndex()
+        if index.isValid() and self.view.selectionModel().isRowSelected(index.row()):
+            return self.model.row_id(index.row())
+        return None
+
     def open_incident(self, incident_id: int) -> Any:
         from incident_desk.ui.incident_form import IncidentForm
 

@@ -174,3 +174,21 @@ def test_ita_export_problems_are_listed(qtbot, sqlite_db, gui_actors, monkeypatc
     # No hours recorded for the test sites: OSHA would reject the file, so nothing is written.
     assert "total_hours_worked" in boxes[0].detailedText()
     assert not target.exists()
+
+
+def test_print_takes_the_selected_row_of_the_real_incident_list(qtbot, sqlite_db, gui_actors, monkeypatch):
+    iid = _incident(sqlite_db, gui_actors["officer"], title="Ladder slipped in the store")
+    window = MainWindow(sqlite_db, gui_actors["officer"])
+    qtbot.addWidget(window)
+    screen = window.show_screen("incidents")
+    assert screen.current_incident_id() is None  # nothing selected: the report dialog is offered
+    qtbot.waitUntil(lambda: screen.model.rowCount() > 0, timeout=10000)
+    screen.view.selectRow(0)
+    assert screen.current_incident_id() == iid
+
+    def no_dialog(dialog: QDialog) -> int:
+        raise AssertionError("the report dialog should not be needed")
+
+    monkeypatch.setattr(reports_ui, "exec_dialog", no_dialog)
+    request = reports_ui.choose_request(window, "Print")
+    assert request is not None and request.incident_id == iid
