@@ -279,7 +279,7 @@ def _injured(ctx: DemoContext, rng: Any, iid: int, sev_name: str, injury: Any, s
         hospitalized_inpatient=treatment in ("hospitalised", "permanent"),
         time_started_work=started, time_of_event=local.time().replace(second=0, microsecond=0),
         activity_before=str(scenario["description"]).split(".")[0][:200],
-        object_substance=nature, date_of_death=local.date() if treatment == "fatality" else None,
+        object_substance=str(scenario.get("object", "")), date_of_death=local.date() if treatment == "fatality" else None,
         statement="", contact="")
 
 
