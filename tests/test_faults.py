@@ -6,6 +6,7 @@ not at all, and the audit chain still verifies.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import socket
 import sqlite3
@@ -133,10 +134,8 @@ class _Proxy:
             pass
         finally:
             for s in (a, b):
-                try:
+                with contextlib.suppress(OSError):
                     s.close()
-                except OSError:
-                    pass
 
     def cut(self) -> None:
         for c in self.conns:
@@ -170,9 +169,8 @@ def test_server_gone_mid_session_gives_a_clear_error_and_recovers(db, db_url, ac
         assert s.get(Incident, iid) is not None
     proxy.cut()
     data = incident_data(refs, title="Typed while the server was down")
-    with pytest.raises(DatabaseError, match="Cannot connect to the PostgreSQL server"):
-        with client.transaction() as s:
-            service.update(s, actors["officer"], iid, data)
+    with pytest.raises(DatabaseError, match="Cannot connect to the PostgreSQL server"), client.transaction() as s:
+        service.update(s, actors["officer"], iid, data)
     assert data.title == "Typed while the server was down"  # the caller keeps what was typed
     proxy.restore()
     with client.transaction() as s:  # pool_pre_ping replaces the dead connection
@@ -189,9 +187,8 @@ def test_locked_sqlite_file_is_a_clear_message(sqlite_db, gui_actors, tmp_path):
     other = sqlite3.connect(str(path), isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # another program holds the write lock
     try:
-        with pytest.raises(DatabaseError, match="locked by another program"):
-            with quick.transaction() as s:
-                s.get(Incident, 1)
+        with pytest.raises(DatabaseError, match="locked by another program"), quick.transaction() as s:
+            s.get(Incident, 1)
     finally:
         other.execute("ROLLBACK")
         other.close()
@@ -201,9 +198,8 @@ def test_locked_sqlite_file_is_a_clear_message(sqlite_db, gui_actors, tmp_path):
 def test_read_only_database_is_a_clear_message(sqlite_db, gui_actors, tmp_path):
     path = sqlite_db.sqlite_path()
     ro = Database(f"sqlite:///file:{path}?mode=ro&uri=true")
-    with pytest.raises(DatabaseError, match="read-only"):
-        with ro.transaction() as s:
-            s.get(Incident, 1)
+    with pytest.raises(DatabaseError, match="read-only"), ro.transaction() as s:
+        s.get(Incident, 1)
     ro.dispose()
 
 

@@ -72,8 +72,7 @@ def test_revision_of_a_signed_off_incident_goes_back_through_sign_off(db, actors
     with db.transaction() as s:
         inc = s.get(Incident, iid)
         inc.status = Status.RESOLUTION.value
-        from incident_desk.risk.models import Assessment, Hazard
-        from incident_desk.risk.models import RiskMatrixVersion
+        from incident_desk.risk.models import Assessment, Hazard, RiskMatrixVersion
 
         version = s.scalars(__import__("sqlalchemy").select(RiskMatrixVersion)).first()
         a = Assessment(incident_id=iid, matrix_version_id=version.id, status="signed_off", locked=True)

@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from incident_desk.actor import Actor
 from incident_desk.audit.models import AuditEvent, Counter
 from incident_desk.db.base import utcnow
+from incident_desk.db.bulk import bulk_insert
 
 GENESIS = "0" * 64
 HEAD = "audit"
@@ -126,7 +127,7 @@ def append_many(session: Session, events: Iterable[PendingEvent], *,
         session.add_all(objs)
         session.flush()
         return objs
-    session.execute(insert(AuditEvent.__table__), rows)
+    bulk_insert(session, AuditEvent.__table__, rows)
     return []
 
 

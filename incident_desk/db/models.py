@@ -6,15 +6,21 @@ from incident_desk.audit.models import AuditEvent, Counter
 from incident_desk.db.base import Base
 from incident_desk.imports.models import ImportMapping, ImportRun
 from incident_desk.incidents.models import Attachment, Blob, Comment, Incident, Person, StatusChange
-from incident_desk.notify.models import Escalation, EscalationLevel, InboxItem, NotificationRule, OutboxMessage
+from incident_desk.notify.models import (
+    Escalation,
+    EscalationLevel,
+    InboxItem,
+    NotificationRule,
+    OutboxMessage,
+)
 from incident_desk.org.models import (
     Customer,
     HoursWorked,
     IncidentType,
     Location,
     Organisation,
-    SeverityLevel,
     Setting,
+    SeverityLevel,
     Site,
     SlaTarget,
 )
@@ -33,10 +39,42 @@ from incident_desk.users.models import Team, TeamMember, User, UserRole
 metadata = Base.metadata
 
 __all__ = [
-    "Assessment", "Attachment", "AuditEvent", "Base", "Blob", "Comment", "Control", "CorrectiveAction",
-    "Counter", "Customer", "Escalation", "EscalationLevel", "Hazard", "HoursWorked", "ImportMapping",
-    "ImportRun", "InboxItem", "Incident", "IncidentType", "InfoRequest", "Location", "NotificationRule",
-    "Organisation", "OutboxMessage", "Person", "RiskMatrix", "RiskMatrixVersion", "SeverityLevel",
-    "Setting", "Signature", "Site", "SlaTarget", "StatusChange", "Team", "TeamMember", "User", "UserRole",
+    "Assessment",
+    "Attachment",
+    "AuditEvent",
+    "Base",
+    "Blob",
+    "Comment",
+    "Control",
+    "CorrectiveAction",
+    "Counter",
+    "Customer",
+    "Escalation",
+    "EscalationLevel",
+    "Hazard",
+    "HoursWorked",
+    "ImportMapping",
+    "ImportRun",
+    "InboxItem",
+    "Incident",
+    "IncidentType",
+    "InfoRequest",
+    "Location",
+    "NotificationRule",
+    "Organisation",
+    "OutboxMessage",
+    "Person",
+    "RiskMatrix",
+    "RiskMatrixVersion",
+    "Setting",
+    "SeverityLevel",
+    "Signature",
+    "Site",
+    "SlaTarget",
+    "StatusChange",
+    "Team",
+    "TeamMember",
+    "User",
+    "UserRole",
     "metadata",
 ]

@@ -5,8 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete
 
+from incident_desk.db.bulk import bulk_insert
 from incident_desk.demo.context import DemoContext
 from incident_desk.org.models import HoursWorked
 
@@ -38,7 +39,7 @@ def hours_step(ctx: DemoContext) -> None:
                 )
             )
     if rows:
-        s.execute(insert(HoursWorked.__table__), rows)
+        bulk_insert(s, HoursWorked.__table__, rows)
     ctx.extra["hours_rows"] = len(rows)
 
 

@@ -12,9 +12,10 @@ from collections import defaultdict
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 
 from incident_desk.audit.chain import PendingEvent, append_many
+from incident_desk.db.bulk import bulk_insert
 from incident_desk.demo.context import DemoContext
 from incident_desk.demo.scenarios import FIRST_NAMES, JOB_TITLES, LAST_NAMES, SCENARIOS
 from incident_desk.incidents import references
@@ -209,10 +210,10 @@ def incidents_step(ctx: DemoContext) -> None:
                     incident_id=iid, name=f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}", role="witness",
                     employment=_choice(rng, {"employee": 85, "contractor": 10, "visitor": 5}),
                     job_title=rng.choice(JOB_TITLES), statement="I saw what happened and helped make the area safe."))
-        s.execute(insert(Incident.__table__), inc_rows)
+        bulk_insert(s, Incident.__table__, inc_rows)
         if people_rows:
-            s.execute(insert(Person.__table__), [_person_defaults(r) for r in people_rows])
-        s.execute(insert(StatusChange.__table__), change_rows)
+            bulk_insert(s, Person.__table__, [_person_defaults(r) for r in people_rows])
+        bulk_insert(s, StatusChange.__table__, change_rows)
         audit_events.sort(key=lambda e: e.at or ctx.now)
         append_many(s, audit_events)
         ctx.incident_ids.extend(r["id"] for r in inc_rows)

@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from incident_desk.audit.chain import PendingEvent, append_many
+from incident_desk.db.bulk import bulk_insert
 from incident_desk.demo.context import DemoContext
 from incident_desk.incidents.models import Incident
 from incident_desk.notify import escalation, rules, sla
@@ -113,7 +114,7 @@ def _escalations(ctx: DemoContext) -> list[tuple[int, str, int, dt.datetime]]:
         )
         made.append((iid, target_name, level, at))
     for chunk in range(0, len(rows), 5000):
-        s.execute(insert(Escalation.__table__), rows[chunk : chunk + 5000])
+        bulk_insert(s, Escalation.__table__, rows[chunk : chunk + 5000])
     append_many(s, events)
     return made
 
@@ -203,9 +204,9 @@ def _alerts(ctx: DemoContext, made: list[tuple[int, str, int, dt.datetime]]) -> 
                 }
             )
     if inbox_rows:
-        s.execute(insert(InboxItem.__table__), inbox_rows)
+        bulk_insert(s, InboxItem.__table__, inbox_rows)
     if mail_rows:
-        s.execute(insert(OutboxMessage.__table__), mail_rows)
+        bulk_insert(s, OutboxMessage.__table__, mail_rows)
 
 
 def _actions(ctx: DemoContext) -> None:
@@ -253,7 +254,7 @@ def _actions(ctx: DemoContext) -> None:
         for aid, iid, owner, created in recent
     ]
     for chunk in range(0, len(rows), 5000):
-        s.execute(insert(Escalation.__table__), rows[chunk : chunk + 5000])
+        bulk_insert(s, Escalation.__table__, rows[chunk : chunk + 5000])
     append_many(s, events)
 
 

@@ -8,8 +8,9 @@ import hashlib
 import io
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, insert, select
+from sqlalchemy import and_, bindparam, func, select
 
+from incident_desk.db.bulk import bulk_insert
 from incident_desk.demo.context import DemoContext
 from incident_desk.incidents.models import Attachment, Blob, Incident, Person
 from incident_desk.org.models import Organisation
@@ -175,7 +176,7 @@ def photos_step(ctx: DemoContext) -> None:
                     created_by_id=None,
                 )
             )
-    s.execute(insert(Attachment.__table__), rows)
+    bulk_insert(s, Attachment.__table__, rows)
 
 
 STEPS = [("logo", logo_step), ("osha facts", osha_facts_step), ("photos", photos_step)]

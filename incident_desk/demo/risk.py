@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
 
-from incident_desk.db.base import UTCDateTime
+from incident_desk.db.bulk import bulk_insert
 from incident_desk.demo.context import DemoContext
 from incident_desk.incidents.models import Incident
 from incident_desk.incidents.workflow import Status
@@ -483,18 +483,8 @@ def _ts(value: dt.datetime | None) -> str | None:
         return None
     if value.tzinfo is not dt.UTC:
         value = value.astimezone(dt.UTC)
-    return value.replace(tzinfo=None).isoformat(" ")
-
-
-def _sqlite_converter(column: Any) -> Any:
-    if isinstance(column.type, UTCDateTime):
-        return _ts
-    python_type = column.type.python_type
-    if python_type is dt.date:
-        return lambda v: None if v is None else v.isoformat()
-    if python_type is bool:
-        return lambda v: None if v is None else int(v)
-    return None
+    # The same text SQLAlchemy writes (microseconds always present), so comparisons in SQL hold.
+    return value.replace(tzinfo=None).isoformat(" ", timespec="microseconds")
 
 
 def _executemany(session: Session, sql: str, rows: list[tuple[Any, ...]]) -> None:
@@ -517,21 +507,11 @@ def _copy(session: Session, table: str, columns: list[str], rows: list[tuple[Any
 def _insert(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     if not rows:
         return
-    columns = list(rows[0])
     if session.get_bind().dialect.name == "sqlite":
-        converters = [(c, _sqlite_converter(table.c[c])) for c in columns]
-        plain = [c for c, f in converters if f is None]
-        special = [(c, f) for c, f in converters if f is not None]
-        columns = plain + [c for c, _f in special]
-        converted = [tuple([r[c] for c in plain] + [f(r[c]) for c, f in special]) for r in rows]
-    else:
-        _copy(session, table.name, columns, [tuple(r[c] for c in columns) for r in rows])
+        bulk_insert(session, table, rows)
         return
-    _executemany(
-        session,
-        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(['{p}'] * len(columns))})",
-        converted,
-    )
+    columns = list(rows[0])
+    _copy(session, table.name, columns, [tuple(r[c] for c in columns) for r in rows])
 
 
 STEPS = [("risk assessments", risk_step)]

@@ -15,9 +15,10 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import select, text, update
 
 from incident_desk.audit.chain import PendingEvent, append_many
+from incident_desk.db.bulk import bulk_insert
 from incident_desk.demo.context import DemoContext
 from incident_desk.demo.organisation import ACCOUNTS
 from incident_desk.incidents.models import Incident, StatusChange
@@ -219,7 +220,7 @@ def signoff_step(ctx: DemoContext) -> None:
                     row["signer_name"],
                 )
             )
-        s.execute(insert(Signature.__table__), sig_rows)
+        bulk_insert(s, Signature.__table__, sig_rows)
         append_many(s, events)
         if newly_rejected:
             s.execute(

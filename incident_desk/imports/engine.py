@@ -31,9 +31,9 @@ from incident_desk import search
 from incident_desk.actor import Actor
 from incident_desk.audit.chain import PendingEvent, append_many
 from incident_desk.db.base import utcnow
+from incident_desk.db.bulk import bulk_insert
 from incident_desk.db.database import Database
 from incident_desk.errors import IncidentDeskError
-from incident_desk.imports.bulk import bulk_insert
 from incident_desk.imports.mapping import (
     PERSON_TARGETS,
     TARGET,

@@ -27,8 +27,8 @@ from incident_desk import audit, events
 from incident_desk.actor import Actor
 from incident_desk.db.base import utcnow
 from incident_desk.errors import NotFound, PermissionDenied, ValidationError, WorkflowError
-from incident_desk.incidents.models import Incident
 from incident_desk.incidents import workflow
+from incident_desk.incidents.models import Incident
 from incident_desk.incidents.workflow import Status
 from incident_desk.risk import matrices
 from incident_desk.risk.matrix import Matrix

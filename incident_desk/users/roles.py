@@ -29,40 +29,40 @@ ROLE_LABELS = {
     Role.ADMIN: "Administrator",
 }
 ALL_ROLES = frozenset(Role)
-R, O, M, A = Role.REPORTER, Role.OFFICER, Role.MANAGER, Role.ADMIN
+R, OF, M, A = Role.REPORTER, Role.OFFICER, Role.MANAGER, Role.ADMIN
 
 # permission -> roles holding it. Every check in the core goes through ``require``.
 PERMISSIONS: dict[str, frozenset[Role]] = {
-    "incident.view": frozenset({R, O, M, A}),
-    "incident.create": frozenset({R, O, M, A}),
-    "incident.comment": frozenset({R, O, M, A}),
+    "incident.view": frozenset({R, OF, M, A}),
+    "incident.create": frozenset({R, OF, M, A}),
+    "incident.comment": frozenset({R, OF, M, A}),
     # Reporters may edit only their own incident while it is still "reported" (checked in the service).
-    "incident.edit": frozenset({O, M, A}),
-    "incident.assign": frozenset({O, M, A}),
-    "incident.void": frozenset({O, M, A}),
-    "incident.view_private": frozenset({O, M, A}),
-    "workflow.start_assessment": frozenset({O, M}),
-    "workflow.submit": frozenset({O}),
+    "incident.edit": frozenset({OF, M, A}),
+    "incident.assign": frozenset({OF, M, A}),
+    "incident.void": frozenset({OF, M, A}),
+    "incident.view_private": frozenset({OF, M, A}),
+    "workflow.start_assessment": frozenset({OF, M}),
+    "workflow.submit": frozenset({OF}),
     "workflow.sign_off": frozenset({M}),
     "workflow.reject": frozenset({M}),
-    "workflow.start_resolution": frozenset({O, M}),
-    "workflow.resolve": frozenset({O, M}),
-    "workflow.close": frozenset({O, M}),
-    "workflow.reopen": frozenset({O, M}),
-    "risk.assess": frozenset({O}),
+    "workflow.start_resolution": frozenset({OF, M}),
+    "workflow.resolve": frozenset({OF, M}),
+    "workflow.close": frozenset({OF, M}),
+    "workflow.reopen": frozenset({OF, M}),
+    "risk.assess": frozenset({OF}),
     "risk.matrix.edit": frozenset({M, A}),
-    "actions.manage": frozenset({O, M}),
-    "actions.verify": frozenset({O, M}),
+    "actions.manage": frozenset({OF, M}),
+    "actions.verify": frozenset({OF, M}),
     "signoff.sign": frozenset({M}),
     "users.manage": frozenset({A}),
     "settings.manage": frozenset({A}),
     "notify.manage": frozenset({A}),
-    "metrics.view": frozenset({O, M, A}),
-    "reports.view": frozenset({O, M, A}),
+    "metrics.view": frozenset({OF, M, A}),
+    "reports.view": frozenset({OF, M, A}),
     "audit.view": frozenset({M, A}),
-    "import.run": frozenset({O, A}),
-    "export.run": frozenset({O, M, A}),
-    "hours.edit": frozenset({O, M, A}),
+    "import.run": frozenset({OF, A}),
+    "export.run": frozenset({OF, M, A}),
+    "hours.edit": frozenset({OF, M, A}),
 }
 
 PERMISSION_TEXT = {

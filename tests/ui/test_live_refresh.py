@@ -26,9 +26,8 @@ def test_change_by_another_client_refreshes_screens(qtbot, sqlite_db, gui_actors
     live.poll()
     qtbot.waitUntil(lambda: live.last is not None, timeout=5000)
     other = Database(sqlite_db.url)  # a second client writes
-    from tests.conftest import incident_data, reference_ids
-
     from incident_desk.incidents import service
+    from tests.conftest import incident_data, reference_ids
 
     with other.transaction() as s:
         service.create(s, gui_actors["reporter"], incident_data(reference_ids(other)))

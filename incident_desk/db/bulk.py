@@ -1,4 +1,4 @@
-"""Fast bulk inserts: SQLAlchemy's column types applied once per distinct value, then the driver's executemany.
+"""Fast bulk inserts for demo data, imports and the audit trail: types applied once per distinct value, then the driver's executemany.
 
 On SQLite a plain Core ``insert`` runs every value of every row through SQLAlchemy's bind
 processing; imports repeat the same dates and ids thousands of times, so converting each distinct
