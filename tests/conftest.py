@@ -12,6 +12,7 @@ import datetime as dt
 import os
 import shutil
 import tempfile
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +29,7 @@ os.environ.pop("INCIDENT_DESK_DB", None)
 import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy.exc import OperationalError  # noqa: E402
 
 from incident_desk.actor import Actor  # noqa: E402
 from incident_desk.db import Database, open_database  # noqa: E402
@@ -107,6 +109,10 @@ def pg_template(request: pytest.FixtureRequest) -> Iterator[str]:
     db = open_database(url)
     seed_template(db)
     db.dispose()
+    with admin.connect() as conn:
+        # Nobody (autovacuum included) may connect to the template while tests copy it:
+        # CREATE DATABASE … TEMPLATE fails if anyone is connected.
+        conn.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false'))
     yield name
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -126,8 +132,15 @@ def db_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> I
     admin_url = _pg_url(request.config)
     name = f"idt_{uuid.uuid4().hex[:12]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
+    for attempt in range(5):
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template_name}"'))
+            break
+        except OperationalError:  # the server still finishing with a previous copy; try again
+            if attempt == 4:
+                raise
+            time.sleep(0.5 * (attempt + 1))
     yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
