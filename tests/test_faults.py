@@ -29,13 +29,16 @@ from incident_desk.incidents.models import Incident
 def _consistent(db: Database) -> tuple[int, int]:
     with db.reading() as s:
         assert list(verify_chain(s)) == []
-        return (s.execute(select(func.count()).select_from(Incident)).scalar_one(),
-                s.execute(select(func.count()).select_from(AuditEvent)).scalar_one())
+        return (
+            s.execute(select(func.count()).select_from(Incident)).scalar_one(),
+            s.execute(select(func.count()).select_from(AuditEvent)).scalar_one(),
+        )
 
 
 def _run_until(script: str, args: list[str], marker: str, *, lines: int = 1) -> subprocess.Popen:
-    proc = subprocess.Popen([sys.executable, "-c", script, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     seen = 0
     assert proc.stdout is not None
     while seen < lines:
@@ -93,8 +96,11 @@ def test_sigkill_during_saves_keeps_each_save_whole(db, db_url, make_incident):
     _consistent(db)
     with db.reading() as s:
         inc = s.get(Incident, iid)
-        updates = s.execute(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.incident_id == iid, AuditEvent.kind == "update")).scalar_one()
+        updates = s.execute(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.incident_id == iid, AuditEvent.kind == "update")
+        ).scalar_one()
         # Each committed save bumped the version once and wrote one audit event, and nothing else.
         assert inc.version == 1 + updates
         assert inc.description == f"revision {updates - 1}"
@@ -169,7 +175,10 @@ def test_server_gone_mid_session_gives_a_clear_error_and_recovers(db, db_url, ac
         assert s.get(Incident, iid) is not None
     proxy.cut()
     data = incident_data(refs, title="Typed while the server was down")
-    with pytest.raises(DatabaseError, match="Cannot connect to the PostgreSQL server"), client.transaction() as s:
+    with (
+        pytest.raises(DatabaseError, match="Cannot connect to the PostgreSQL server"),
+        client.transaction() as s,
+    ):
         service.update(s, actors["officer"], iid, data)
     assert data.title == "Typed while the server was down"  # the caller keeps what was typed
     proxy.restore()
@@ -203,3 +212,81 @@ def test_read_only_database_is_a_clear_message(sqlite_db, gui_actors, tmp_path):
     ro.dispose()
 
 
+IMPORT = textwrap.dedent("""
+    import sys
+    from incident_desk.actor import Actor
+    from incident_desk.db import Database
+    from incident_desk.imports.engine import run_import
+    from incident_desk.imports.mapping import OSHA_FATALITIES
+    from incident_desk.progress import Progress
+    db = Database(sys.argv[1])
+    run_import(db, Actor.system("import"), sys.argv[2], OSHA_FATALITIES,
+               progress=Progress(lambda done, total, msg: print("progress", done, total, msg, flush=True)))
+""")
+
+
+def test_sigkill_during_an_import_leaves_nothing_behind(db, db_url):
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parents[2] / "shared" / "data" / "osha_fatalities_2009_2022.csv"
+    before = _consistent(db)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", IMPORT, db_url, str(data)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:  # wait until rows are being written, then pull the plug
+        parts = line.split()
+        if parts[:1] == ["progress"] and int(parts[1]) > 0:
+            break
+    else:
+        raise AssertionError(f"the import ended before it wrote anything: {proc.stderr.read()}")  # type: ignore[union-attr]
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert _consistent(db) == before
+
+
+SIGN = textwrap.dedent("""
+    import sys
+    from incident_desk.actor import Actor
+    from incident_desk.db import Database
+    from incident_desk.signoff import service
+    from incident_desk.users import service as users
+    db = Database(sys.argv[1])
+    with db.reading() as s:
+        actor = Actor.for_user(users.by_username(s, "manager"))
+    for aid in map(int, sys.argv[3:]):
+        with db.transaction() as s:
+            service.approve(s, actor, aid, sys.argv[2], "Controls are adequate")
+        print("signed", aid, flush=True)
+""")
+
+
+def test_sigkill_during_sign_offs_keeps_each_signature_whole(db, db_url, actors, make_incident):
+    from incident_desk.risk.models import Assessment
+    from incident_desk.signoff.models import Signature
+    from incident_desk.signoff.verify import verify_signatures
+    from tests.conftest import PASSWORD
+    from tests.signoff_helpers import submitted_assessment
+
+    ids = [submitted_assessment(db, actors, make_incident()) for _ in range(8)]
+    proc = _run_until(SIGN, [db_url, PASSWORD, *map(str, ids)], "signed", lines=2)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    _consistent(db)
+    with db.reading() as s:
+        assert list(verify_signatures(s)) == []
+        for aid in ids:
+            a = s.get(Assessment, aid)
+            signed = s.execute(
+                select(func.count()).select_from(Signature).where(Signature.assessment_id == aid)
+            ).scalar_one()
+            incident = s.get(Incident, a.incident_id)
+            # Signed means all three: the signature, the locked assessment, the incident moved on.
+            assert (
+                (signed == 1) == a.locked == (a.status == "signed_off") == (incident.status == "signed_off")
+            )
+        assert 2 <= s.execute(select(func.count()).select_from(Signature)).scalar_one() < len(ids)

@@ -422,13 +422,15 @@ def normalise(definition: dict[str, Any]) -> dict[str, Any]:
     if isinstance(d.get("name"), str):
         d["name"] = d["name"].strip()
     for axis in AXES:
-        for level in d.get(axis) or []:
+        levels = d.get(axis)
+        for level in levels if isinstance(levels, list) else []:
             if isinstance(level, dict):
                 level.setdefault("descriptor", "")
                 for key in ("code", "label"):
                     if isinstance(level.get(key), str):
                         level[key] = level[key].strip()
-    for band in d.get("bands") or []:
+    bands = d.get("bands")
+    for band in bands if isinstance(bands, list) else []:
         if isinstance(band, dict):
             band.setdefault("min_score", None)
             band.setdefault("max_score", None)
@@ -438,7 +440,8 @@ def normalise(definition: dict[str, Any]) -> dict[str, Any]:
             band.setdefault("accept_role", Role.MANAGER.value)
             band.setdefault("signoffs_required", 1)
             band.setdefault("signoff_role", Role.MANAGER.value)
-            band["cells"] = [list(c) if isinstance(c, list | tuple) else c for c in band["cells"]]
+            if isinstance(band["cells"], list | tuple):
+                band["cells"] = [list(c) if isinstance(c, list | tuple) else c for c in band["cells"]]
     return d
 
 
