@@ -29,7 +29,7 @@ os.environ.pop("INCIDENT_DESK_DB", None)
 import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
-from sqlalchemy.exc import OperationalError  # noqa: E402
+from sqlalchemy.exc import OperationalError, ProgrammingError  # noqa: E402
 
 from incident_desk.actor import Actor  # noqa: E402
 from incident_desk.db import Database, open_database  # noqa: E402
@@ -114,8 +114,7 @@ def pg_template(request: pytest.FixtureRequest) -> Iterator[str]:
         # CREATE DATABASE … TEMPLATE fails if anyone is connected.
         conn.execute(text(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false'))
     yield name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    _drop_database(admin, name)
     admin.dispose()
 
 
@@ -142,9 +141,21 @@ def db_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> I
                 raise
             time.sleep(0.5 * (attempt + 1))
     yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    _drop_database(admin, name)
     admin.dispose()
+
+
+def _drop_database(admin: Any, name: str) -> None:
+    """Drop a test database; a busy server (autovacuum still in it) gets a few more tries."""
+    for attempt in range(5):
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except (OperationalError, ProgrammingError):
+            time.sleep(0.5 * (attempt + 1))
+    with admin.connect() as conn:  # last try without FORCE: a leftover database fails loudly here
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
 
 
 @pytest.fixture
@@ -159,8 +170,7 @@ def empty_db_url(db_backend: str, request: pytest.FixtureRequest, tmp_path: Path
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    _drop_database(admin, name)
     admin.dispose()
 
 
