@@ -455,10 +455,11 @@ def test_signoff_events_reach_managers_and_assignee(
     with db.transaction() as s:
         events.emit(
             s,
-            "incident.reject",
+            "assessment.rejected",
             incident=s.get(Incident, iid),
             actor=actors["manager"],
-            note="The controls for the wet floor are not specific enough.",
+            reason="The controls for the wet floor are not specific enough.",
+            assessor_id=actors["officer2"].user_id,
         )
     with db.reading() as s:
         asked = s.scalars(
@@ -467,5 +468,8 @@ def test_signoff_events_reach_managers_and_assignee(
         assert sorted(m.to_address for m in asked) == ["manager2@example.test", "manager@example.test"]
         assert "sign it off or reject it in the sign-off queue" in asked[0].body_text
         rejected = s.scalars(select(InboxItem).where(InboxItem.event == "rejected")).all()
-        assert [i.user_id for i in rejected] == [actors["officer"].user_id]
+        # The assignee and the assessment's author (who may be someone else) are both told.
+        assert sorted(i.user_id for i in rejected) == sorted(
+            [actors["officer"].user_id, actors["officer2"].user_id]
+        )
         assert "not specific enough" in rejected[0].body

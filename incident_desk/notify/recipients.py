@@ -23,6 +23,7 @@ KINDS = {
     "reporter": "The incident's reporter",
     "site_team": "The teams of the incident's site",
     "owner": "The action's owner",
+    "assessor": "The risk assessment's author",
 }
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -98,7 +99,8 @@ def resolve(
             user_ids.append(incident.assignee_id)
         elif kind == "reporter" and incident is not None and incident.reporter_id:
             user_ids.append(incident.reporter_id)
-        elif kind == "owner" and owner_id:
+        elif kind in ("owner", "assessor") and owner_id:
+            # The person the event is about: an action's owner, or a rejected assessment's author.
             user_ids.append(owner_id)
         elif kind == "site_team" and incident is not None and incident.site_id:
             team_ids += session.scalars(select(Team.id).where(Team.site_id == incident.site_id)).all()

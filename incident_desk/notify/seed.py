@@ -38,7 +38,7 @@ def default_rules(session: Session) -> list[dict[str, Any]]:
         ("Incident reported", "incident_created", others, [role("officer")], ["inbox"]),
         ("Incident assigned to me", "incident_assigned", [], [ASSIGNEE], ALL),
         ("Sign-off requested", "submitted_for_signoff", [], [role("manager")], ALL),
-        ("Assessment rejected", "rejected", [], [ASSIGNEE], ALL),
+        ("Assessment rejected", "rejected", [], [ASSIGNEE, {"kind": "assessor"}], ALL),
         ("Assessment signed off", "signed_off", [], [ASSIGNEE], ["inbox", "desktop"]),
         ("Corrective action assigned", "action_assigned", [], [{"kind": "owner"}], ALL),
         ("Corrective action overdue", "action_overdue", [], [ASSIGNEE], ["inbox"]),

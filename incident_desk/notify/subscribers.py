@@ -86,8 +86,16 @@ def on_submitted(session: Session, incident: Incident, actor: Actor, **_: Any) -
     )
 
 
-@subscribe("incident.reject")
-def on_rejected(session: Session, incident: Incident, actor: Actor, note: str = "", **_: Any) -> None:
+@subscribe("assessment.rejected")
+def on_rejected(
+    session: Session,
+    incident: Incident,
+    actor: Actor,
+    reason: str = "",
+    assessor_id: int | None = None,
+    **_: Any,
+) -> None:
+    """The sign-off service's rejection: the assignee and the assessment's author are told."""
     fire(
         session,
         "rejected",
@@ -95,7 +103,8 @@ def on_rejected(session: Session, incident: Incident, actor: Actor, note: str = 
         key=f"rejected:{incident.id}:{_occurrence(session, incident)}",
         headline="Risk assessment rejected",
         expected="Revise the risk assessment as asked and submit it for sign-off again.",
-        details=[f"Rejected by {actor.name}: {note}"],
+        details=[f"Rejected by {actor.name}: {reason}"],
+        owner_id=assessor_id,
         exclude_user_id=actor.user_id,
     )
 
