@@ -21,10 +21,13 @@ def hours_step(ctx: DemoContext) -> None:
     last = ctx.now.year * 12 + ctx.now.month - 1
     s.execute(delete(HoursWorked).where(HoursWorked.site_id.in_(ctx.site_ids)))
     rows: list[dict[str, Any]] = []
+    # A bigger demo log stands for a bigger workforce, so TRIR and LTIFR stay in a plausible range
+    # (about 3-6) whatever --incidents is.
+    scale = max(1.0, ctx.count / (350 * ctx.years))
     for site_id in ctx.site_ids:
-        headcount = float(rng.randrange(150, 600))
+        headcount = float(rng.randrange(150, 600)) * scale
         for n in range(first, last + 1):
-            headcount = min(650.0, max(120.0, headcount * rng.uniform(0.97, 1.035)))
+            headcount = min(650.0 * scale, max(120.0 * scale, headcount * rng.uniform(0.97, 1.035)))
             employees = round(headcount)
             # Holidays and overtime move the monthly hours around the nominal 160 per person.
             hours = Decimal(round(employees * HOURS_PER_EMPLOYEE_MONTH * rng.uniform(0.9, 1.06)))
