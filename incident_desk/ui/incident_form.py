@@ -19,6 +19,7 @@ who changed what, never silently overwritten.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import datetime as dt
 import html
 import importlib
@@ -83,18 +84,61 @@ UNDO_LIMIT = 200
 
 
 def ask_conflict(parent: QWidget, text: str) -> str:
-    """Ask what to do about a concurrent edit: "overwrite", "reload" or "cancel"."""
+    """Ask what to do about a concurrent edit: "merge", "overwrite", "reload" or "cancel"."""
     box = QMessageBox(QMessageBox.Icon.Warning, "Changed by someone else", text, parent=parent)
+    merge = box.addButton("Keep their changes and add mine…", QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(merge)
     overwrite = box.addButton("Save mine over theirs", QMessageBox.ButtonRole.AcceptRole)
     reload = box.addButton("Load theirs (drop my changes)", QMessageBox.ButtonRole.DestructiveRole)
     box.addButton("Keep editing", QMessageBox.ButtonRole.RejectRole)
     box.exec()
     clicked = box.clickedButton()
+    if clicked is merge:
+        return "merge"
     return "overwrite" if clicked is overwrite else "reload" if clicked is reload else "cancel"
+
+
+def choose_fields(parent: QWidget, clashes: list[Any]) -> set[str] | None:
+    """For fields both people changed, which to keep as the user typed them (None: cancelled)."""
+    from PySide6.QtWidgets import QCheckBox, QDialogButtonBox, QLabel, QVBoxLayout
+
+    def short(value: Any) -> str:
+        text = "—" if value in (None, "") else str(value)
+        return text if len(text) <= 60 else text[:57] + "…"
+
+    dialog = QDialog(parent)
+    dialog.setWindowTitle("Both of you changed these fields")
+    layout = QVBoxLayout(dialog)
+    layout.addWidget(QLabel("Tick the fields where your version should win; the others keep theirs."))
+    boxes = {}
+    for c in clashes:
+        label = c.field.replace("_id", "").replace("_", " ").capitalize()
+        box = QCheckBox(f"{label}: yours “{short(c.mine)}” — theirs “{short(c.theirs)}”")
+        box.setChecked(True)
+        boxes[c.field] = box
+        layout.addWidget(box)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(dialog.accept)
+    buttons.rejected.connect(dialog.reject)
+    layout.addWidget(buttons)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return None
+    return {name for name, box in boxes.items() if box.isChecked()}
 
 
 def _to_epoch(when: dt.datetime) -> int:
     return int(when.timestamp())
+
+
+def _field_values(data: IncidentData) -> dict[str, Any]:
+    """IncidentData as the form's widgets take it."""
+    return {
+        **{k: getattr(data, k) for k in data.__dataclass_fields__},
+        "occurred_at": _to_epoch(data.occurred_at) if data.occurred_at else 0,
+        "reported_at": _to_epoch(data.reported_at) if data.reported_at else 0,
+        "direct_cost": "" if not data.direct_cost else f"{data.direct_cost:.2f}",
+        "indirect_cost": "" if not data.indirect_cost else f"{data.indirect_cost:.2f}",
+    }
 
 
 def _png_size(data: bytes) -> tuple[int | None, int | None]:
@@ -141,6 +185,7 @@ class IncidentForm(IncidentSections, QDialog):
         self.status: str | None = None
         self.version: int | None = None
         self.loaded_at = utcnow()
+        self.base_data: IncidentData | None = None  # as last loaded: the base of a merge
         self.editable = allowed(actor, "incident.create")
         self.read_only_reason = ""
         self.original_people: dict[int, dict[str, Any]] = {}
@@ -511,6 +556,7 @@ class IncidentForm(IncidentSections, QDialog):
             self.reference, self.status, self.version = inc.reference, inc.status, inc.version
             self.loaded_at = utcnow()
             data = service.data_of(inc)
+            self.base_data = dataclasses.replace(data)
             people = [
                 {"key": f"person-{p.id}", "id": p.id, **service.person_data(p).__dict__} for p in inc.people
             ]
@@ -552,15 +598,7 @@ class IncidentForm(IncidentSections, QDialog):
         self.original_photos = {e.attachment_id: caption for e, caption in photos if e.attachment_id}
         self._applying = True
         try:
-            self.apply_fields(
-                {
-                    **{k: getattr(data, k) for k in data.__dataclass_fields__},
-                    "occurred_at": _to_epoch(data.occurred_at) if data.occurred_at else 0,
-                    "reported_at": _to_epoch(data.reported_at) if data.reported_at else 0,
-                    "direct_cost": "" if not data.direct_cost else f"{data.direct_cost:.2f}",
-                    "indirect_cost": "" if not data.indirect_cost else f"{data.indirect_cost:.2f}",
-                }
-            )
+            self.apply_fields(_field_values(data))
             self.people.apply_state(people)
             self.photos.load(photos)
             self.signatures.load(signatures)
@@ -871,6 +909,8 @@ class IncidentForm(IncidentSections, QDialog):
             + "Your changes are still in the form."
         )
         choice = ask_conflict(self, text)
+        if choice == "merge":
+            return self._merge_and_save(exc)
         if choice == "overwrite":
             self.version = exc.current_version
             self.loaded_at = utcnow()
@@ -887,6 +927,34 @@ class IncidentForm(IncidentSections, QDialog):
             "warning",
         )
         return False
+
+    def _merge_and_save(self, exc: ConcurrencyError) -> bool:
+        """Their saved version, plus the fields only I changed, plus my side where I choose so."""
+        from incident_desk.incidents import conflicts
+
+        assert self.incident_id is not None
+        mine, _problems = self.incident_data()
+        with self.db.reading() as s:
+            current = service.get(s, self.incident_id)
+            theirs, version = service.data_of(current), current.version
+            # Without a loaded base (a draft from an earlier session) mine wins where they differ.
+            base = self.base_data or theirs
+            report = conflicts.report(s, self.incident_id, base, mine, theirs, self.loaded_at)
+        keep: set[str] = set()
+        if report.conflicts:
+            chosen = choose_fields(self, report.conflicts)
+            if chosen is None:
+                self._notice("Not saved: your changes are kept in the form.", "warning")
+                return False
+            keep = chosen
+        merged = report.merged(theirs, keep_mine=keep)
+        self._applying = True
+        try:
+            self.apply_fields(_field_values(merged))
+        finally:
+            self._applying = False
+        self.version, self.base_data, self.loaded_at = version, theirs, utcnow()
+        return self.save()
 
     # == workflow and comments =============================================================
     def run_transition(self, name: str) -> bool:

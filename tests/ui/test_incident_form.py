@@ -499,3 +499,28 @@ def test_privacy_case_names_are_withheld_from_reporters(qtbot, sqlite_db, gui_ac
         person = s.scalars(select(Person).where(Person.incident_id == iid)).one()
         assert (person.name, person.statement) == ("Pat Private", "Needlestick from a discarded syringe.")
         assert s.get(Incident, iid).title.endswith("(updated)")
+
+
+def test_concurrent_edit_merges_field_by_field(qtbot, sqlite_db, gui_actors, open_form, monkeypatch):
+    """Their change is kept, mine is added; where both changed a field, the user picks per field."""
+    iid = _saved_incident(sqlite_db, gui_actors["officer"])
+    form = open_form(gui_actors["officer"], iid)
+    with sqlite_db.transaction() as s:  # meanwhile, somebody else saves two fields
+        data = service.data_of(s.get(Incident, iid))
+        data.description = "Changed by the other officer."
+        data.immediate_actions = "Their immediate actions."
+        service.update(s, gui_actors["officer2"], iid, data)
+    form.title_edit.clear()
+    qtbot.keyClicks(form.title_edit, "My better title")
+    form.immediate_actions.setPlainText("My immediate actions.")
+    offered = []
+    monkeypatch.setattr(incident_form, "ask_conflict", lambda _parent, text: "merge")
+    monkeypatch.setattr(incident_form, "choose_fields",
+                        lambda _parent, clashes: offered.extend(c.field for c in clashes) or set())
+    assert form.save()
+    assert offered == ["immediate_actions"]  # the only field both changed
+    with sqlite_db.reading() as s:
+        inc = s.get(Incident, iid)
+        assert inc.title == "My better title"  # mine, which they did not touch
+        assert inc.description == "Changed by the other officer."  # theirs, which I did not touch
+        assert inc.immediate_actions == "Their immediate actions."  # both changed; I chose theirs
