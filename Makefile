@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed-stamp
 DEBIAN_PACKAGES := python3-venv libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
 	libglib2.0-0 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 poppler-utils
 
-.PHONY: run test lint system-deps benchmarks clean
+.PHONY: run test lint system-deps clean
 
 run: $(STAMP)
 	$(BIN)/incident-desk
@@ -19,9 +19,6 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check incident_desk tests benchmarks
-
-benchmarks: $(STAMP)
-	$(BIN)/python benchmarks/run_all.py
 
 $(STAMP): pyproject.toml
 	@$(MAKE) --no-print-directory system-deps
