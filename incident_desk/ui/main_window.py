@@ -7,12 +7,13 @@ ReportLab) load only when a screen that needs them is opened.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtCore import QByteArray, QObject, QRunnable, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QStackedWidget, QToolBar, QVBoxLayout, QWidget
 
@@ -74,6 +75,34 @@ placeholder_incidents = _placeholder("Incidents", "The incident list is not avai
 placeholder_dashboard = _placeholder("Dashboard", "The dashboard is not available in this build.")
 placeholder_signoff = _placeholder("Sign-off queue", "The sign-off queue is not available in this build.")
 placeholder_risk = _placeholder("Risk matrices", "The risk-matrix editor is not available in this build.")
+
+
+class _CountSignals(QObject):
+    counted = Signal(object)
+
+
+class _CountJob(QRunnable):
+    def __init__(self, db: Database, signals: _CountSignals) -> None:
+        super().__init__()
+        self.db, self.signals = db, signals
+
+    def run(self) -> None:  # worker thread
+        from sqlalchemy import func, select
+
+        from incident_desk.incidents.models import Incident
+        from incident_desk.incidents.workflow import OPEN_STATUSES
+
+        try:
+            with self.db.reading() as s:
+                total, open_ = s.execute(select(
+                    func.count(),
+                    func.count().filter(Incident.status.in_([x.value for x in OPEN_STATUSES])),
+                ).where(Incident.voided.is_(False))).one()
+        except Exception:
+            self.signals.counted.emit(None)
+            return
+        with contextlib.suppress(RuntimeError):  # the window closed meanwhile
+            self.signals.counted.emit((total, open_))
 
 
 def load(path: str) -> Any:
@@ -161,6 +190,8 @@ class MainWindow(QMainWindow):
         self.toolbar = tb
 
     def _build_status_bar(self) -> None:
+        self._count_signals = _CountSignals(self)
+        self._count_signals.counted.connect(self._show_counts)
         sb = self.statusBar()
         self.db_label = QLabel(f"Database: {self.db.display_url}")
         roles = ", ".join(sorted(r.label for r in self.actor.roles))
@@ -172,20 +203,20 @@ class MainWindow(QMainWindow):
         QTimer.singleShot(0, self.refresh_counts)
 
     def refresh_counts(self) -> None:
-        from sqlalchemy import func, select
+        """The status bar's counts, counted on a worker thread (a full count at a million rows)."""
+        from PySide6.QtCore import QThreadPool
 
-        from incident_desk.incidents.models import Incident
-        from incident_desk.incidents.workflow import OPEN_STATUSES
+        if getattr(self, "_counting", False):
+            return
+        self._counting = True
+        QThreadPool.globalInstance().start(_CountJob(self.db, self._count_signals))
 
-        try:
-            with self.db.reading() as s:
-                total, open_ = s.execute(select(
-                    func.count(),
-                    func.count().filter(Incident.status.in_([x.value for x in OPEN_STATUSES])),
-                ).where(Incident.voided.is_(False))).one()
-        except Exception:
+    def _show_counts(self, counts: object) -> None:
+        self._counting = False
+        if counts is None:
             self.count_label.setText("Counts unavailable")
             return
+        total, open_ = counts  # type: ignore[misc]
         self.count_label.setText(f"{total:,} incidents, {open_:,} open")
 
     # -- screens and commands --------------------------------------------------------------

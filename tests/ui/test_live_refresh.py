@@ -34,4 +34,4 @@ def test_change_by_another_client_refreshes_screens(qtbot, sqlite_db, gui_actors
     other.dispose()
     live.poll()
     qtbot.waitUntil(lambda: spy.refreshed == 1, timeout=5000)
-    assert "1 incidents" in window.count_label.text() or "1 incident" in window.count_label.text()
+    qtbot.waitUntil(lambda: window.count_label.text().startswith("1 incidents"), timeout=5000)
