@@ -92,6 +92,22 @@ def _record(
     )
 
 
+def _set_active(session: Session, actor: Actor, obj: Any, entity: str, active: bool, what: str) -> None:
+    """Retire or reactivate ``obj`` (retired rows keep their history), audited once when it changes."""
+    if obj.active != active:
+        obj.active = active
+        session.flush()
+        _record(
+            session,
+            actor,
+            "update",
+            entity,
+            obj.id,
+            f"{'Reactivated' if active else 'Retired'} {what}",
+            {"active": [not active, active]},
+        )
+
+
 def _taken(
     session: Session, model: Any, column: Any, value: str, exclude_id: int | None, *extra: Any
 ) -> bool:
@@ -385,17 +401,7 @@ def set_site_active(session: Session, actor: Actor, site_id: int, active: bool) 
             and session.scalar(select(func.count()).select_from(Site).where(Site.active.is_(True))) <= 1
         ):
             raise ValidationError("At least one site must stay active.")
-        site.active = active
-        session.flush()
-        _record(
-            session,
-            actor,
-            "update",
-            "site",
-            site.id,
-            f"{'Reactivated' if active else 'Retired'} the site {site.name}",
-            {"active": [not active, active]},
-        )
+        _set_active(session, actor, site, "site", active, f"the site {site.name}")
     return site
 
 
@@ -434,18 +440,7 @@ def rename_location(session: Session, actor: Actor, location_id: int, name: str)
 def set_location_active(session: Session, actor: Actor, location_id: int, active: bool) -> Location:
     require(actor, PERMISSION)
     loc = _get(session, Location, location_id, "Location")
-    if loc.active != active:
-        loc.active = active
-        session.flush()
-        _record(
-            session,
-            actor,
-            "update",
-            "location",
-            loc.id,
-            f"{'Reactivated' if active else 'Retired'} the location {loc.name} at {loc.site.name}",
-            {"active": [not active, active]},
-        )
+    _set_active(session, actor, loc, "location", active, f"the location {loc.name} at {loc.site.name}")
     return loc
 
 
@@ -495,18 +490,7 @@ def rename_customer(session: Session, actor: Actor, customer_id: int, name: str)
 def set_customer_active(session: Session, actor: Actor, customer_id: int, active: bool) -> Customer:
     require(actor, PERMISSION)
     cust = _get(session, Customer, customer_id, "Customer")
-    if cust.active != active:
-        cust.active = active
-        session.flush()
-        _record(
-            session,
-            actor,
-            "update",
-            "customer",
-            cust.id,
-            f"{'Reactivated' if active else 'Retired'} the customer {cust.name}",
-            {"active": [not active, active]},
-        )
+    _set_active(session, actor, cust, "customer", active, f"the customer {cust.name}")
     return cust
 
 
