@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -35,10 +36,14 @@ class BackupDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"Database: {self.db.display_url}"))
         self.now_button = QPushButton("&Back up now…")
-        self.now_button.clicked.connect(self.back_up_now)
-        layout.addWidget(self.now_button)
-        layout.addWidget(QLabel("Backups in the backups folder (newest first). Restoring is done with "
-                                "<code>incident-desk restore FILE</code> while no one uses the database."))
+        self.now_button.clicked.connect(lambda: self.back_up_now())
+        layout.addWidget(self.now_button, 0, Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(
+            QLabel(
+                "Backups in the backups folder (newest first). Restoring is done with "
+                "<code>incident-desk restore FILE</code> while no one uses the database."
+            )
+        )
         self.list = QListWidget()
         self.list.setAccessibleName("Existing backups")
         layout.addWidget(self.list)
@@ -52,7 +57,15 @@ class BackupDialog(QDialog):
     def reload(self) -> None:
         self.list.clear()
         folder = backup_dir()
-        files = sorted(folder.glob("*.sqlite3"), key=lambda p: p.stat().st_mtime, reverse=True) if folder.exists() else []
+        files = (
+            sorted(folder.glob("*.sqlite3"), key=lambda p: p.stat().st_mtime, reverse=True)
+            if folder.exists()
+            else []
+        )
+        if not files:
+            self.list.addItem(
+                "No backups yet: the app writes one a day; “Back up now…” writes one to a file you choose."
+            )
         for path in files:
             stamp = dt.datetime.fromtimestamp(path.stat().st_mtime).strftime("%Y-%m-%d %H:%M")
             self.list.addItem(f"{stamp}   {path.name}   ({path.stat().st_size / 1e6:.1f} MB)")
@@ -70,20 +83,29 @@ class BackupDialog(QDialog):
             progress.update(0, 0, "Writing and verifying the backup…")
             info = backup(db, path)
             with db.transaction() as s:
-                audit.record(s, actor, "export", entity="database", summary=f"Backed up to {info.path}",
-                             details={"file": str(info.path), "incidents": info.incidents})
+                audit.record(
+                    s,
+                    actor,
+                    "export",
+                    entity="database",
+                    summary=f"Backed up to {info.path}",
+                    details={"file": str(info.path), "incidents": info.incidents},
+                )
             return info
 
         self.task = BackgroundTask(work, title="Backing up", parent=self)
         self.task.finished.connect(self._done)
-        self.task.failed.connect(lambda exc, _tb: QMessageBox.warning(self, APP_NAME, f"Backup failed: {exc}"))
+        self.task.failed.connect(
+            lambda exc, _tb: QMessageBox.warning(self, APP_NAME, f"Backup failed: {exc}")
+        )
         self.task.start()
 
     def _done(self, info: Any) -> None:
         self.last_path = info.path
         self.reload()
-        QMessageBox.information(self, APP_NAME, f"Backed up {info.incidents:,} incidents to {info.path} and "
-                                "verified the copy.")
+        QMessageBox.information(
+            self, APP_NAME, f"Backed up {info.incidents:,} incidents to {info.path} and verified the copy."
+        )
 
 
 def open_backup_dialog(window: Any) -> BackupDialog:

@@ -98,11 +98,16 @@ def ask_conflict(parent: QWidget, text: str) -> str:
     return "overwrite" if clicked is overwrite else "reload" if clicked is reload else "cancel"
 
 
-def choose_fields(parent: QWidget, clashes: list[Any]) -> set[str] | None:
-    """For fields both people changed, which to keep as the user typed them (None: cancelled)."""
+def choose_fields(parent: QWidget, clashes: list[Any], describe: Any = None) -> set[str] | None:
+    """For fields both people changed, which to keep as the user typed them (None: cancelled).
+
+    ``describe(field, value)`` turns a stored value (an id) into what the user knows it by.
+    """
     from PySide6.QtWidgets import QCheckBox, QDialogButtonBox, QLabel, QVBoxLayout
 
-    def short(value: Any) -> str:
+    def short(field: str, value: Any) -> str:
+        if describe is not None:
+            value = describe(field, value)
         text = "—" if value in (None, "") else str(value)
         return text if len(text) <= 60 else text[:57] + "…"
 
@@ -113,7 +118,7 @@ def choose_fields(parent: QWidget, clashes: list[Any]) -> set[str] | None:
     boxes = {}
     for c in clashes:
         label = c.field.replace("_id", "").replace("_", " ").capitalize()
-        box = QCheckBox(f"{label}: yours “{short(c.mine)}” — theirs “{short(c.theirs)}”")
+        box = QCheckBox(f"{label}: yours “{short(c.field, c.mine)}” — theirs “{short(c.field, c.theirs)}”")
         box.setChecked(True)
         boxes[c.field] = box
         layout.addWidget(box)
@@ -928,6 +933,21 @@ class IncidentForm(IncidentSections, QDialog):
         )
         return False
 
+    def _describe_value(self, field: str, value: Any) -> Any:
+        """A choice's name for an id field (as its list shows it), other values as they are."""
+        combo = {
+            "type_id": self.type_combo,
+            "severity_id": self.severity_combo,
+            "site_id": self.site_combo,
+            "location_id": self.location_combo,
+            "customer_id": self.customer_combo,
+            "assignee_id": self.assignee_combo,
+        }.get(field)
+        if combo is None:
+            return value
+        index = combo.findData(value)
+        return combo.itemText(index) if index >= 0 else value
+
     def _merge_and_save(self, exc: ConcurrencyError) -> bool:
         """Their saved version, plus the fields only I changed, plus my side where I choose so."""
         from incident_desk.incidents import conflicts
@@ -942,7 +962,7 @@ class IncidentForm(IncidentSections, QDialog):
             report = conflicts.report(s, self.incident_id, base, mine, theirs, self.loaded_at)
         keep: set[str] = set()
         if report.conflicts:
-            chosen = choose_fields(self, report.conflicts)
+            chosen = choose_fields(self, report.conflicts, self._describe_value)
             if chosen is None:
                 self._notice("Not saved: your changes are kept in the form.", "warning")
                 return False

@@ -515,10 +515,16 @@ def test_concurrent_edit_merges_field_by_field(qtbot, sqlite_db, gui_actors, ope
     form.immediate_actions.setPlainText("My immediate actions.")
     offered = []
     monkeypatch.setattr(incident_form, "ask_conflict", lambda _parent, text: "merge")
-    monkeypatch.setattr(incident_form, "choose_fields",
-                        lambda _parent, clashes: offered.extend(c.field for c in clashes) or set())
+    monkeypatch.setattr(
+        incident_form,
+        "choose_fields",
+        lambda _parent, clashes, _describe=None: offered.extend(c.field for c in clashes) or set(),
+    )
     assert form.save()
     assert offered == ["immediate_actions"]  # the only field both changed
+    # Id fields are offered by the names the user knows them by.
+    severity = form.severity_combo.currentData()
+    assert form._describe_value("severity_id", severity) == form.severity_combo.currentText() != str(severity)
     with sqlite_db.reading() as s:
         inc = s.get(Incident, iid)
         assert inc.title == "My better title"  # mine, which they did not touch
