@@ -136,3 +136,31 @@ def test_opening_twice_is_idempotent(empty_db_url):
     second.dispose()
 
 
+
+
+def test_upgrade_computes_stage_durations_for_existing_incidents(empty_db_url, monkeypatch, tmp_path):
+    """0005 adds generated duration columns: old rows get them from their timestamps, and later
+    changes keep them right without the application writing them."""
+    monkeypatch.setenv("INCIDENT_DESK_DATA_DIR", str(tmp_path / "data"))
+    db = Database(empty_db_url)
+    db.upgrade(FIRST)
+    _fill_first_revision(db)
+    ack, res = T0 + dt.timedelta(minutes=90), T0 + dt.timedelta(days=2, seconds=0.5)
+    as_value = (lambda t: t.replace(tzinfo=None).isoformat(sep=" ")) if db.dialect == "sqlite" else (lambda t: t)
+    with db.engine.begin() as c:
+        c.execute(text("UPDATE incidents SET acknowledged_at = :a, resolved_at = :r WHERE id = 1"),
+                  {"a": as_value(ack), "r": as_value(res)})
+    db.dispose()
+
+    upgraded = open_database(empty_db_url)
+    from incident_desk.db.models import Incident
+
+    with upgraded.reading() as s:
+        one, two = s.get(Incident, 1), s.get(Incident, 2)
+        assert (one.acknowledge_seconds, one.resolve_seconds) == (5400.0, 172800.5)
+        assert (two.acknowledge_seconds, two.resolve_seconds) == (None, None)
+    with upgraded.transaction() as s:
+        s.get(Incident, 2).acknowledged_at = T0 + dt.timedelta(hours=3)
+    with upgraded.reading() as s:
+        assert s.get(Incident, 2).acknowledge_seconds == 10800.0
+    upgraded.dispose()

@@ -4,16 +4,18 @@ in the benchmark, or for a report): the KPI tiles and every chart."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import time
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
 from incident_desk.db.base import utcnow
 from incident_desk.incidents.query import IncidentFilter
-from incident_desk.metrics import charts, counts, risk, timing
+from incident_desk.metrics import charts, counts, rates, risk, timing
 from incident_desk.metrics.grouping import Grouping
 from incident_desk.metrics.kpis import DashboardData, Kpi, compute_kpis
-from incident_desk.metrics.summary import shared_queries
+from incident_desk.metrics.summary import prefetch, severity_summary, shared_queries
 from incident_desk.metrics.timing import Stage
 from incident_desk.progress import NO_PROGRESS, Progress
 
@@ -42,9 +44,12 @@ def dashboard_data(
 ) -> list[Kpi]:
     """Run every query behind the tiles and the charts; returns the tiles.
 
-    Inside ``shared_queries`` the chart functions then find their data already computed, so
-    drawing the figures adds no query (the calls below mirror theirs exactly).
+    The aggregates run first on as many database connections as there are processors
+    (:func:`~incident_desk.metrics.summary.prefetch`); inside ``shared_queries`` the tiles and
+    then the chart functions find their data already computed, so drawing the figures adds no
+    query (the calls below mirror theirs exactly).
     """
+    prefetch(session, _queries(filt, str(Grouping(period)), Grouping(cost_by), Stage(stage), now))
     kpis = compute_kpis(session, filt, now)
     counts.period_severity_grid(session, filt, str(Grouping(period)))
     timing.time_to(session, filt, Stage(stage), Grouping.SEVERITY)
@@ -57,6 +62,32 @@ def dashboard_data(
     counts.backlog(session, filt, now)
     counts.satisfaction(session, filt, Grouping.CUSTOMER)
     return kpis
+
+
+def _queries(
+    filt: IncidentFilter, period: str, cost_by: Grouping, stage: Stage, now: dt.datetime
+) -> list[Callable[[Session], object]]:
+    """The dashboard's independent aggregates (the same calls the tiles and charts make, so that
+    they find the results cached), the ones scanning most rows first."""
+    prev = counts.previous_window(filt)
+    windows = [filt] if prev is None else [filt, prev]
+    tasks: list[Callable[[Session], object]] = [
+        *(functools.partial(severity_summary, filt=f, now=now) for f in windows),
+        lambda s: timing.time_to(s, filt, stage, Grouping.SEVERITY),
+        lambda s: risk.heat_maps(s, filt, "overall"),
+        *(functools.partial(rates.recordable_rates, filt=f) for f in windows),
+        lambda s: counts.period_severity_grid(s, filt, period),
+        lambda s: counts.grid(s, filt, Grouping.WEEKDAY, Grouping.HOUR, all_rows=True, all_columns=True),
+        lambda s: counts.cost(s, filt, cost_by),
+        lambda s: counts.cost(s, filt, Grouping.LOCATION),
+        lambda s: counts.repeat_incidents(s, filt, limit=1),
+        lambda s: counts.satisfaction(s, filt, Grouping.CUSTOMER),
+        lambda s: counts.backlog(s, filt, now),
+        lambda s: counts.overdue_actions(s, filt, now.date()),
+    ]
+    if stage is not Stage.RESOLVE:
+        tasks.insert(len(windows) + 1, lambda s: timing.time_to(s, filt, Stage.RESOLVE, Grouping.SEVERITY))
+    return tasks
 
 
 def build_dashboard(

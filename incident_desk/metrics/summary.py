@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Callable, Iterator
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -53,14 +56,40 @@ _CACHE = "incident_desk.metrics.cache"
 _NOW = "incident_desk.metrics.now"
 
 
+class QueryCache:
+    """Results of metric queries by key, shared by the sessions working on one refresh.
+
+    Several threads may ask for the same key at once (see :func:`prefetch`): the first computes
+    it, the others wait for its result instead of running the query again.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._results: dict[tuple[Any, ...], Future[Any]] = {}
+
+    def get(self, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+        with self._lock:
+            future = self._results.get(key)
+            owner = future is None
+            if future is None:
+                future = self._results[key] = Future()
+        if owner:
+            try:
+                future.set_result(compute())
+            except BaseException as exc:
+                with self._lock:
+                    del self._results[key]  # a later call may try again
+                future.set_exception(exc)
+                raise
+        return cast(T, future.result())
+
+
 def cached(session: Session, key: tuple[Any, ...], compute: Callable[[], T]) -> T:
     """``compute()``, remembered on the session while a :func:`shared_queries` block is open."""
-    cache = session.info.get(_CACHE)
+    cache: QueryCache | None = session.info.get(_CACHE)
     if cache is None:
         return compute()
-    if key not in cache:
-        cache[key] = compute()
-    return cast(T, cache[key])
+    return cache.get(key, compute)
 
 
 def cache_key(name: str, filt: IncidentFilter, *args: Any) -> tuple[Any, ...]:
@@ -92,7 +121,7 @@ def shared_queries(session: Session, now: dt.datetime | None = None) -> Iterator
     the block measures ages and deadlines against."""
     owner = _CACHE not in session.info
     if owner:
-        session.info[_CACHE] = {}
+        session.info[_CACHE] = QueryCache()
         if now is not None:
             session.info[_NOW] = now
     try:
@@ -105,7 +134,52 @@ def shared_queries(session: Session, now: dt.datetime | None = None) -> Iterator
 
 def clear_cache(session: Session) -> None:
     if _CACHE in session.info:
-        session.info[_CACHE] = {}
+        session.info[_CACHE] = QueryCache()
+
+
+def prefetch(session: Session, tasks: Sequence[Callable[[Session], object]], workers: int | None = None) -> None:
+    """Run metric calls ``task(session)`` on several database connections at once, so that their
+    results are in the cache of ``session``'s :func:`shared_queries` block when the same calls are
+    made again (each then returns at once).
+
+    The slow part of a dashboard refresh is the database scanning incidents; SQLite does that
+    on the calling thread only, so independent aggregates run on as many connections as there
+    are processors (at most ``workers``). Each extra connection reads in its own transaction;
+    only reading happens inside a ``shared_queries`` block. Tasks are taken in order, longest
+    first works best. Errors surface as they would without prefetching.
+    """
+    cache = session.info.get(_CACHE)
+    bind = session.get_bind().engine  # helpers get their own connections, never this one
+    workers = min(workers or os.cpu_count() or 1, len(tasks))
+    in_memory = bind.dialect.name == "sqlite" and bind.url.database in (None, "", ":memory:")
+    if cache is None or workers < 2 or in_memory:  # another connection would see another database
+        for task in tasks:
+            task(session)
+        return
+    queue = list(reversed(tasks))
+    lock = threading.Lock()
+    now = session.info.get(_NOW)
+
+    def next_task() -> Callable[[Session], object] | None:
+        with lock:
+            return queue.pop() if queue else None
+
+    def drain(s: Session) -> None:
+        while (task := next_task()) is not None:
+            task(s)
+
+    def helper() -> None:
+        with Session(bind=bind) as s, s.begin():
+            s.info[_CACHE] = cache
+            if now is not None:
+                s.info[_NOW] = now
+            drain(s)
+
+    with ThreadPoolExecutor(workers - 1, thread_name_prefix="metrics") as pool:
+        helpers = [pool.submit(helper) for _ in range(workers - 1)]
+        drain(session)
+        for h in helpers:
+            h.result()
 
 
 def pin_now(session: Session, now: dt.datetime) -> None:
@@ -140,9 +214,9 @@ def _compute(session: Session, filt: IncidentFilter, now: dt.datetime) -> dict[i
         stage = Stage(name)
         limit = stage.target_column * 60
         seconds = stage_seconds(stage)
-        waiting = and_(stage.stamp.is_(None), waiting_base)
+        waiting = and_(seconds.is_(None), waiting_base)
         cols += [
-            func.count(stage.stamp),
+            func.count(seconds),
             func.sum(seconds),
             one(seconds <= limit),
             one(and_(waiting, limit.is_not(None))),

@@ -73,9 +73,17 @@ SHORT_NAMES = {
 HOUR = 3600.0
 
 
+# Stages whose duration the database keeps in a generated column (in the metrics index).
+_STORED_SECONDS: dict[Stage, Any] = {
+    Stage.ACKNOWLEDGE: Incident.acknowledge_seconds,
+    Stage.RESOLVE: Incident.resolve_seconds,
+}
+
+
 def stage_seconds(stage: Stage | str) -> ColumnElement[float]:
     stage = Stage(stage)
-    return duration_seconds(stage.stamp, Incident.reported_at)
+    stored = _STORED_SECONDS.get(stage)
+    return stored if stored is not None else duration_seconds(stage.stamp, Incident.reported_at)
 
 
 @dataclass(frozen=True)
@@ -117,7 +125,7 @@ def time_to(
     """
     stage = Stage(stage)
     seconds = stage_seconds(stage)
-    conds = [*filt.conditions(), stage.stamp.is_not(None)]
+    conds = [*filt.conditions(), seconds.is_not(None)]
     group = group_column(grouping) if grouping is not None else None
     if stage.value in STAGE_NAMES and (grouping is None or Grouping(grouping) is Grouping.SEVERITY):
         # Counts and sums come from the shared one-pass severity summary.
@@ -206,12 +214,13 @@ def sla_states(
     """
     stage = Stage(stage)
     limit = target_minutes * 60
-    reached = stage.stamp.is_not(None)
+    seconds = stage_seconds(stage)
+    reached = seconds.is_not(None)
     elapsed = duration_seconds(as_timestamp(now), Incident.reported_at)
-    waiting = and_(stage.stamp.is_(None), Incident.status != Status.CLOSED.value)
+    waiting = and_(seconds.is_(None), Incident.status != Status.CLOSED.value)
     return {
-        "met": and_(reached, stage_seconds(stage) <= limit),
-        "missed": or_(and_(reached, stage_seconds(stage) > limit), and_(waiting, elapsed > limit)),
+        "met": and_(reached, seconds <= limit),
+        "missed": or_(and_(reached, seconds > limit), and_(waiting, elapsed > limit)),
         "pending": and_(waiting, elapsed <= limit),
     }
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from incident_desk.db.base import Base, utcnow
@@ -113,6 +113,8 @@ class CorrectiveAction(Base):
     """A corrective or preventive action (CAPA) with owner, due date and verification."""
 
     __tablename__ = "actions"
+    # Overdue actions are found by status first (few are open), then due date (migration 0005).
+    __table_args__ = (Index("ix_actions_status_due_date", "status", "due_date"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)
@@ -125,7 +127,7 @@ class CorrectiveAction(Base):
     owner_name: Mapped[str] = mapped_column(String(200), default="")
     due_date: Mapped[dt.date | None] = mapped_column(Date, index=True)
     # open, in_progress, done, verified, cancelled
-    status: Mapped[str] = mapped_column(String(20), default="open", index=True)
+    status: Mapped[str] = mapped_column(String(20), default="open")
     completed_at: Mapped[dt.datetime | None] = mapped_column()
     evidence: Mapped[str] = mapped_column(Text, default="")
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
