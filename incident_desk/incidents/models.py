@@ -27,7 +27,6 @@ from incident_desk.db.sqlfunctions import duration_seconds
 from incident_desk.org.models import Customer, IncidentType, Location, SeverityLevel, Site
 from incident_desk.users.models import User
 
-
 # Every column a dashboard aggregate reads, so that SQLite answers it from the index alone.
 METRICS_INDEX_COLUMNS = (
     "occurred_date", "voided", "severity_id", "status", "type_id", "site_id", "location_id", "customer_id",

@@ -41,6 +41,7 @@ def dashboard_data(
     cost_by: Grouping | str = Grouping.LOCATION,
     stage: Stage | str = Stage.RESOLVE,
     now: dt.datetime,
+    workers: int | None = None,
 ) -> list[Kpi]:
     """Run every query behind the tiles and the charts; returns the tiles.
 
@@ -49,7 +50,7 @@ def dashboard_data(
     then the chart functions find their data already computed, so drawing the figures adds no
     query (the calls below mirror theirs exactly).
     """
-    prefetch(session, _queries(filt, str(Grouping(period)), Grouping(cost_by), Stage(stage), now))
+    prefetch(session, _queries(filt, str(Grouping(period)), Grouping(cost_by), Stage(stage), now), workers)
     kpis = compute_kpis(session, filt, now)
     counts.period_severity_grid(session, filt, str(Grouping(period)))
     timing.time_to(session, filt, Stage(stage), Grouping.SEVERITY)
@@ -101,18 +102,22 @@ def build_dashboard(
     now: dt.datetime | None = None,
     figures: bool = True,
     progress: Progress = NO_PROGRESS,
+    workers: int | None = None,
 ) -> DashboardData:
     """Tiles and figures for ``filt``. ``seconds["data"]`` is the time of every query (KPIs and
     chart data) and ``seconds["data_cpu"]`` the process CPU time it took; the other entries are the
     time to build each figure (without painting it).
-    ``figures=False`` stops after the data."""
+    ``figures=False`` stops after the data. ``workers``: database connections to query on at
+    once (default: one per processor)."""
     now = now or utcnow()
     period = str(Grouping(period))
     data = DashboardData(filt, period, now)
     total = len(CHART_KEYS) + 1
     with shared_queries(session, now):
         t0, c0 = time.perf_counter(), time.process_time()
-        data.kpis = dashboard_data(session, filt, period=period, cost_by=cost_by, stage=stage, now=now)
+        data.kpis = dashboard_data(
+            session, filt, period=period, cost_by=cost_by, stage=stage, now=now, workers=workers
+        )
         data.seconds["data"] = time.perf_counter() - t0
         data.seconds["data_cpu"] = time.process_time() - c0
         progress.update(1, total, "Key figures")
