@@ -43,7 +43,7 @@ class Incident(Base):
         Index("ix_incidents_reported_at", "reported_at"),
         Index("ix_incidents_occurred_at", "occurred_at"),
         Index("ix_incidents_weekday_hour", "occurred_weekday", "occurred_hour"),
-        # Covering index for the dashboard's aggregates (migrations 0003_metrics, 0005_durations).
+        # Covering index for the dashboard's aggregates (migrations 0003_metrics, 0005_dashboard).
         Index("ix_incidents_metrics", *METRICS_INDEX_COLUMNS),
     )
 
@@ -144,9 +144,13 @@ class Person(Base):
     """Somebody involved in an incident, with injury details and the OSHA 300/301 facts."""
 
     __tablename__ = "people"
+    # An incident's people, and (covering) what the recordable rates add up (migration 0005).
+    __table_args__ = (
+        Index("ix_people_rates", "incident_id", "recordable", "osha_outcome", "treatment", "days_away"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"), index=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     employment: Mapped[str] = mapped_column(String(20), default="employee")

@@ -114,7 +114,7 @@ class CorrectiveAction(Base):
 
     __tablename__ = "actions"
     # Overdue actions are found by status first (few are open), then due date (migration 0005).
-    __table_args__ = (Index("ix_actions_status_due_date", "status", "due_date"),)
+    __table_args__ = (Index("ix_actions_status_due_date", "status", "due_date", "incident_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id"), index=True)

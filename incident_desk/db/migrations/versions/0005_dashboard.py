@@ -9,9 +9,12 @@ aggregates read ready numbers from the index. Nothing is written by the applicat
 rows get their values from the expression.
 
 Overdue corrective actions are open or in progress and past due: a (status, due date) index
-finds those few directly instead of walking every action whose due date has passed.
+finds those few directly instead of walking every action whose due date has passed. The
+recordable rates look up each incident's people: an index on incident id that also carries the
+columns they add up replaces the plain incident-id index, so those lookups never read the
+table rows.
 
-Revision ID: 0005_durations
+Revision ID: 0005_dashboard
 Revises: 0004_merge
 """
 
@@ -22,7 +25,7 @@ from alembic import op
 
 from incident_desk.db.sqlfunctions import duration_seconds
 
-revision = "0005_durations"
+revision = "0005_dashboard"
 down_revision = "0004_merge"
 branch_labels = None
 depends_on = None
@@ -33,6 +36,7 @@ OLD_COLUMNS = ["occurred_date", "voided", "severity_id", "status", "type_id", "s
 NEW_COLUMNS = ["occurred_date", "voided", "severity_id", "status", "type_id", "site_id", "location_id", "customer_id",
                "occurred_weekday", "occurred_hour", "reported_at", "acknowledge_seconds", "resolve_seconds",
                "direct_cost", "indirect_cost", "satisfaction"]
+PEOPLE_COLUMNS = ["incident_id", "recordable", "osha_outcome", "treatment", "days_away"]
 DURATIONS = {"acknowledge_seconds": "acknowledged_at", "resolve_seconds": "resolved_at"}
 
 
@@ -46,15 +50,19 @@ def upgrade() -> None:
     op.drop_index("ix_incidents_metrics", table_name="incidents")
     op.create_index("ix_incidents_metrics", "incidents", NEW_COLUMNS)
     op.drop_index("ix_actions_status", table_name="actions")
-    op.create_index("ix_actions_status_due_date", "actions", ["status", "due_date"])
+    op.create_index("ix_actions_status_due_date", "actions", ["status", "due_date", "incident_id"])
+    op.drop_index("ix_people_incident_id", table_name="people")
+    op.create_index("ix_people_rates", "people", PEOPLE_COLUMNS)
     if op.get_bind().dialect.name == "sqlite":
         # Fresh statistics for the new indexes, or the query planner may not pick them.
         op.execute("PRAGMA analysis_limit=2000")
-        op.execute("ANALYZE ix_incidents_metrics")
-        op.execute("ANALYZE ix_actions_status_due_date")
+        for index in ("ix_incidents_metrics", "ix_actions_status_due_date", "ix_people_rates"):
+            op.execute(f"ANALYZE {index}")
 
 
 def downgrade() -> None:
+    op.drop_index("ix_people_rates", table_name="people")
+    op.create_index("ix_people_incident_id", "people", ["incident_id"])
     op.drop_index("ix_actions_status_due_date", table_name="actions")
     op.create_index("ix_actions_status", "actions", ["status"])
     op.drop_index("ix_incidents_metrics", table_name="incidents")
