@@ -92,3 +92,64 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     else:  # pragma: no cover - only SQLite takes this path today
         params = [{**extra, **row} for row in rows]
     session.connection().exec_driver_sql(sql, params)
+
+
+_ROW_STATEMENTS: dict[tuple[str, str, tuple[str, ...]], str] = {}
+
+
+def insert_rows(
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    constants: dict[str, Any] | None = None,
+) -> None:
+    """Insert ``rows`` given as tuples in ``columns`` order, plus ``constants`` for every row.
+
+    The cheapest way to write many rows: no dict per row, and on SQLite each column's type
+    conversion runs once per distinct value (once in all for a constant). Columns left out get
+    their Python-side default (if any) as a constant, or the database's default.
+    """
+    if not rows:
+        return
+    constants = dict(constants or {})
+    given = (*columns, *constants)
+    missing = [c.key for c in table.c if c.key not in given and c.default is not None]
+    constants.update(_defaults(table, missing))
+    const_keys = tuple(constants)
+    dialect = session.get_bind().dialect
+    if dialect.name != "sqlite":
+        # PostgreSQL: psycopg's pipelined executemany through SQLAlchemy's own type handling.
+        session.execute(insert(table), [{**dict(zip(columns, row, strict=True)), **constants} for row in rows])
+        return
+    keys = (*columns, *const_keys)
+    cache_key = (dialect.name, table.name, keys)
+    sql = _ROW_STATEMENTS.get(cache_key)
+    if sql is None:
+        quote = dialect.identifier_preparer.quote
+        sql = _ROW_STATEMENTS[cache_key] = (
+            f"INSERT INTO {quote(table.name)} ({', '.join(quote(table.c[k].name) for k in keys)}) "
+            f"VALUES ({', '.join('?' * len(keys))})"
+        )
+
+    def processor(key: str) -> Callable[[Any], Any] | None:
+        return table.c[key].type._cached_bind_processor(dialect)
+
+    const_values = []
+    for key in const_keys:
+        proc, value = processor(key), constants[key]
+        const_values.append(proc(value) if proc is not None and value is not None else value)
+    tail = tuple(const_values)
+    active = [(i, _converter(p)) for i, p in ((i, processor(k)) for i, k in enumerate(columns)) if p is not None]
+    params: Any
+    if not active:
+        params = [row + tail for row in rows] if tail else rows
+    else:
+        params = []
+        append = params.append
+        for row in rows:
+            values = list(row)
+            for i, convert in active:
+                values[i] = convert(values[i])
+            append(tuple(values) + tail)
+    session.connection().exec_driver_sql(sql, params)

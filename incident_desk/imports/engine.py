@@ -31,7 +31,7 @@ from incident_desk import search
 from incident_desk.actor import Actor
 from incident_desk.audit.chain import PendingEvent, append_many
 from incident_desk.db.base import utcnow
-from incident_desk.db.bulk import bulk_insert
+from incident_desk.db.bulk import insert_rows
 from incident_desk.db.database import Database
 from incident_desk.errors import IncidentDeskError
 from incident_desk.imports.mapping import (
@@ -235,10 +235,19 @@ def check(session: Session, table: Table, mapping: Mapping, *, now: dt.datetime 
     new_names: dict[str, set[str]] = {"site": set(), "location": set(), "customer": set()}
     out: list[dict[str, Any]] = []
     bad: set[int] = set()
+    # A constant rule gives the same text for every row: work it out once.
+    fixed = {
+        name: fn(())
+        for name, fn in compiled.items()
+        if not (mapping.rules[name].column or mapping.rules[name].template or mapping.rules[name].derive)
+    }
+    varying = [(name, fn) for name, fn in compiled.items() if name not in fixed]
 
     for index, row in enumerate(table.rows):
         number = index + 2
-        v = {name: fn(row) for name, fn in compiled.items()}
+        v = fixed.copy()
+        for name, fn in varying:
+            v[name] = fn(row)
         row_problems: list[Problem] = []
 
         def problem(target: str, message: str, _n: int = number, _p: list[Problem] = row_problems) -> None:
@@ -614,81 +623,83 @@ def _write_rows(
     status = mapping.status
     closed = status == "closed"
     note = f"Imported from {source}"
+    incident_constants = {
+        "status": status,
+        "acknowledged_at": None,
+        "submitted_at": None,
+        "signed_off_at": None,
+        "resolved_at": None,
+        "currency": org.currency,
+        "reporter_id": None,
+        "assignee_id": None,
+        "five_whys": [],
+        "voided": False,
+        "source": source,
+        "direct_cost": ZERO,
+        "indirect_cost": ZERO,
+        "satisfaction": None,
+        "priority": None,
+        "response_due_at": None,
+        "resolution_summary": "",
+        "root_cause": "",
+        "lessons_learned": "",
+        "void_reason": "",
+        "voided_at": None,
+        "voided_by_id": None,
+        "created_at": now,
+        "updated_at": now,
+        "created_by_id": actor.user_id,
+        "version": 1,
+    }
+    change_constants = {
+        "from_status": None,
+        "to_status": status,
+        "user_id": actor.user_id,
+        "user_name": actor.name,
+        "note": note,
+    }
+    person_columns = ("incident_id", *PERSON_FIELDS, "date_of_death")
+    person_constants = {k: v for k, v in PERSON_DEFAULTS.items() if k not in person_columns}
+    user_id, user_name = actor.user_id, actor.name
     done = 0
     batch = max(1, options.batch_size)
     for start in range(0, len(new_rows), batch):
         inc_rows, change_rows, people_rows, events = [], [], [], []
         for rec, iid in zip(new_rows[start : start + batch], ids[start : start + batch], strict=True):
-            ref = refs[rec["reported_at"].year].pop()
             reported_at = rec["reported_at"]
+            ref = refs[reported_at.year].pop()
+            external_id = rec["external_id"]
             inc_rows.append(
-                {
-                    "id": iid,
-                    "reference": ref,
-                    "title": rec["title"],
-                    "description": rec.get("description", ""),
-                    "immediate_actions": rec.get("immediate_actions", ""),
-                    "type_id": rec["type_id"],
-                    "severity_id": rec["severity_id"],
-                    "status": status,
-                    "occurred_at": rec["occurred_at"],
-                    "reported_at": reported_at,
-                    "occurred_date": rec["occurred_date"],
-                    "occurred_hour": rec["occurred_hour"],
-                    "occurred_weekday": rec["occurred_weekday"],
-                    "acknowledged_at": None,
-                    "submitted_at": None,
-                    "signed_off_at": None,
-                    "resolved_at": None,
-                    "closed_at": reported_at if closed else None,
-                    "site_id": rec["site_id"],
-                    "location_id": rec["location_id"],
-                    "customer_id": rec["customer_id"],
-                    "currency": org.currency,
-                    "reporter_id": None,
-                    "reporter_name": rec.get("reporter_name", ""),
-                    "assignee_id": None,
-                    "five_whys": [],
-                    "voided": False,
-                    "source": source,
-                    "direct_cost": ZERO,
-                    "indirect_cost": ZERO,
-                    "satisfaction": None,
-                    "priority": None,
-                    "response_due_at": None,
-                    "resolution_summary": "",
-                    "root_cause": "",
-                    "lessons_learned": "",
-                    "void_reason": "",
-                    "voided_at": None,
-                    "voided_by_id": None,
-                    "external_id": rec["external_id"],
-                    "created_at": now,
-                    "updated_at": now,
-                    "created_by_id": actor.user_id,
-                    "version": 1,
-                }
+                (
+                    iid,
+                    ref,
+                    rec["title"],
+                    rec.get("description", ""),
+                    rec.get("immediate_actions", ""),
+                    rec["type_id"],
+                    rec["severity_id"],
+                    rec["occurred_at"],
+                    reported_at,
+                    rec["occurred_date"],
+                    rec["occurred_hour"],
+                    rec["occurred_weekday"],
+                    reported_at if closed else None,
+                    rec["site_id"],
+                    rec["location_id"],
+                    rec["customer_id"],
+                    rec.get("reporter_name", ""),
+                    external_id,
+                )
             )
-            change_rows.append(
-                {
-                    "incident_id": iid,
-                    "from_status": None,
-                    "to_status": status,
-                    "at": reported_at,
-                    "user_id": actor.user_id,
-                    "user_name": actor.name,
-                    "note": note,
-                }
-            )
+            change_rows.append((iid, reported_at))
             person = rec.get("person")
             if person is not None:
                 people_rows.append(
-                    {
-                        **PERSON_DEFAULTS,
-                        **person,
-                        "incident_id": iid,
-                        "date_of_death": rec["occurred_date"] if person["treatment"] == "fatality" else None,
-                    }
+                    (
+                        iid,
+                        *[person[k] for k in PERSON_FIELDS],
+                        rec["occurred_date"] if person["treatment"] == "fatality" else None,
+                    )
                 )
             events.append(
                 PendingEvent(
@@ -697,15 +708,15 @@ def _write_rows(
                     iid,
                     iid,
                     f"Imported {ref} from {source}",
-                    {"row": rec["row"], "external_id": rec["external_id"], "import_run": run_id},
+                    {"row": rec["row"], "external_id": external_id, "import_run": run_id},
                     now,
-                    actor.user_id,
-                    actor.name,
+                    user_id,
+                    user_name,
                 )
             )
-        bulk_insert(session, Incident.__table__, inc_rows)
-        bulk_insert(session, StatusChange.__table__, change_rows)
-        bulk_insert(session, Person.__table__, people_rows)
+        insert_rows(session, Incident.__table__, INCIDENT_COLUMNS, inc_rows, incident_constants)
+        insert_rows(session, StatusChange.__table__, ("incident_id", "at"), change_rows, change_constants)
+        insert_rows(session, Person.__table__, person_columns, people_rows, person_constants)
         append_many(session, events)
         done += len(inc_rows)
         elapsed = max(1e-6, time.perf_counter() - started)
@@ -805,6 +816,30 @@ def _update(session: Session, changed: list[dict[str, Any]], now: dt.datetime) -
         params.append(p)
     session.execute(stmt, params)
 
+
+# The columns of a new incident that differ from row to row, in the order of the tuples built above.
+INCIDENT_COLUMNS = (
+    "id",
+    "reference",
+    "title",
+    "description",
+    "immediate_actions",
+    "type_id",
+    "severity_id",
+    "occurred_at",
+    "reported_at",
+    "occurred_date",
+    "occurred_hour",
+    "occurred_weekday",
+    "closed_at",
+    "site_id",
+    "location_id",
+    "customer_id",
+    "reporter_name",
+    "external_id",
+)
+# What ``check`` puts in a row's "person" (every key, always).
+PERSON_FIELDS = ("name", "job_title", "body_part", "nature_of_injury", "treatment", "days_away")
 
 PERSON_DEFAULTS: dict[str, Any] = dict(
     role="injured",
