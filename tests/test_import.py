@@ -449,3 +449,43 @@ def test_status_history_and_stage_times(db: Database, actors: dict[str, Any], tm
         changes = s.scalars(select(StatusChange).where(StatusChange.incident_id == inc.id)).all()
         assert [(c.from_status, c.to_status) for c in changes] == [(None, "reported")]
         assert inc.occurred_hour == 12  # a date without a time is taken as noon
+
+
+def _schema(db: Database) -> list[tuple[str, str, str]]:
+    with db.reading() as s:
+        return [tuple(r) for r in s.execute(text("SELECT type, name, sql FROM sqlite_master ORDER BY type, name"))]
+
+
+def test_search_triggers_are_back_after_an_import_and_after_a_cancel(
+    db: Database, actors: dict[str, Any], tmp_path: Path
+) -> None:
+    """On SQLite the import drops the (paused) search insert triggers for its transaction only."""
+    if db.dialect != "sqlite":
+        pytest.skip("SQLite's triggers")
+    before = _schema(db)
+    assert any(name == "incident_search_incident_ai" for _t, name, _sql in before)
+    lines = FATALITIES.read_text(encoding="utf-8").splitlines(keepends=True)
+    path = write_csv(tmp_path / FATALITIES.name, "".join(lines[:3001]))
+    chosen = mapping.load(None, "OSHA fatalities")
+
+    progress = Progress(lambda done, _total, _message: progress.cancel() if done >= 1000 else None)
+    with pytest.raises(Cancelled):
+        engine.run_import(db, actors["officer"], path, chosen, engine.ImportOptions(batch_size=500), progress)
+    assert _schema(db) == before
+
+    result = engine.run_import(db, actors["officer"], path, chosen, engine.ImportOptions(batch_size=500))
+    assert result.created == 3000
+    assert _schema(db) == before
+    with db.reading() as s:
+        assert s.execute(text("SELECT count(*) FROM counters WHERE name = 'search:paused'")).scalar_one() == 0
+        # Every imported incident is in the index, once.
+        assert s.execute(text("SELECT count(*) FROM incident_search_docsize")).scalar_one() == s.execute(
+            text("SELECT count(*) FROM incidents")
+        ).scalar_one()
+        assert search(s, "roofing")
+    # The triggers work again for ordinary saves after the import.
+    with db.transaction() as s:
+        inc = s.scalars(select(Incident).where(Incident.source == FATALITIES.name).limit(1)).one()
+        s.add(Person(incident_id=inc.id, name="Zebulon Quixotic", role="witness"))
+    with db.reading() as s:
+        assert [h.incident_id for h in search(s, "Quixotic")] == [inc.id]
