@@ -457,11 +457,10 @@ def _schema(db: Database) -> list[tuple[str, str, str]]:
 
 
 def test_search_triggers_are_back_after_an_import_and_after_a_cancel(
-    db: Database, actors: dict[str, Any], tmp_path: Path
+    sqlite_db: Database, gui_actors: dict[str, Any], tmp_path: Path
 ) -> None:
     """On SQLite the import drops the (paused) search insert triggers for its transaction only."""
-    if db.dialect != "sqlite":
-        pytest.skip("SQLite's triggers")
+    db, actors = sqlite_db, gui_actors
     before = _schema(db)
     assert any(name == "incident_search_incident_ai" for _t, name, _sql in before)
     lines = FATALITIES.read_text(encoding="utf-8").splitlines(keepends=True)

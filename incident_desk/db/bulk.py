@@ -8,6 +8,7 @@ SQLAlchemy's executemany, which psycopg pipelines.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable, Sequence
 from operator import itemgetter
 from typing import Any
@@ -94,7 +95,11 @@ def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     session.connection().exec_driver_sql(sql, params)
 
 
-_ROW_STATEMENTS: dict[tuple[str, str, tuple[str, ...]], str] = {}
+_ROW_STATEMENTS: dict[tuple[str, tuple[str, ...], tuple[str, ...], int], str] = {}
+# Rows per statement on SQLite: big enough that the per-statement work is nothing, small
+# enough that a statement's text and parameters stay modest. Always within SQLite's limit on
+# parameters per statement (999 before SQLite 3.32, 32,766 since; asked of the connection).
+ROWS_PER_STATEMENT = 1000
 
 
 def insert_rows(
@@ -106,31 +111,57 @@ def insert_rows(
 ) -> None:
     """Insert ``rows`` given as tuples in ``columns`` order, plus ``constants`` for every row.
 
-    The cheapest way to write many rows: no dict per row, and on SQLite each column's type
-    conversion runs once per distinct value (once in all for a constant). Columns left out get
-    their Python-side default (if any) as a constant, or the database's default.
+    The cheapest way to write many rows: no dict per row; on SQLite each column's type
+    conversion runs once per distinct value (once in all for a constant), and rows go in as
+    ``INSERT … SELECT … FROM (VALUES …)`` statements of many rows each, with the constants bound
+    once per statement. Columns left out get their Python-side default (if any) as a constant,
+    or the database's default.
     """
     if not rows:
         return
+    if session.get_bind().dialect.name != "sqlite":
+        constants = _with_defaults(table, columns, constants)
+        # PostgreSQL: psycopg's pipelined executemany through SQLAlchemy's own type handling.
+        session.execute(insert(table), [{**dict(zip(columns, row, strict=True)), **constants} for row in rows])
+        return
+    conn = session.connection()
+    for sql, params in sqlite_statements(session, table, columns, rows, constants):
+        conn.exec_driver_sql(sql, params)
+
+
+def _with_defaults(table: Table, columns: Sequence[str], constants: dict[str, Any] | None) -> dict[str, Any]:
     constants = dict(constants or {})
     given = (*columns, *constants)
     missing = [c.key for c in table.c if c.key not in given and c.default is not None]
     constants.update(_defaults(table, missing))
-    const_keys = tuple(constants)
+    return constants
+
+
+def _parameter_limit(session: Session) -> int:
+    dbapi = session.connection().connection.dbapi_connection
+    try:
+        return int(dbapi.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))  # type: ignore[union-attr]
+    except (AttributeError, sqlite3.Error):  # Python < 3.11
+        return 999
+
+
+def sqlite_statements(
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    constants: dict[str, Any] | None = None,
+) -> list[tuple[str, tuple[Any, ...]]]:
+    """What ``insert_rows`` runs on SQLite: (SQL, parameters) for each statement, values converted.
+
+    For a caller that runs the statements itself on the session's DB-API connection, in order.
+    """
+    if not rows:
+        return []
     dialect = session.get_bind().dialect
-    if dialect.name != "sqlite":
-        # PostgreSQL: psycopg's pipelined executemany through SQLAlchemy's own type handling.
-        session.execute(insert(table), [{**dict(zip(columns, row, strict=True)), **constants} for row in rows])
-        return
-    keys = (*columns, *const_keys)
-    cache_key = (dialect.name, table.name, keys)
-    sql = _ROW_STATEMENTS.get(cache_key)
-    if sql is None:
-        quote = dialect.identifier_preparer.quote
-        sql = _ROW_STATEMENTS[cache_key] = (
-            f"INSERT INTO {quote(table.name)} ({', '.join(quote(table.c[k].name) for k in keys)}) "
-            f"VALUES ({', '.join('?' * len(keys))})"
-        )
+    constants = _with_defaults(table, columns, constants)
+    const_keys = tuple(constants)
+    columns = tuple(columns)
 
     def processor(key: str) -> Callable[[Any], Any] | None:
         return table.c[key].type._cached_bind_processor(dialect)
@@ -139,17 +170,40 @@ def insert_rows(
     for key in const_keys:
         proc, value = processor(key), constants[key]
         const_values.append(proc(value) if proc is not None and value is not None else value)
-    tail = tuple(const_values)
+    head = tuple(const_values)
     active = [(i, _converter(p)) for i, p in ((i, processor(k)) for i, k in enumerate(columns)) if p is not None]
-    params: Any
-    if not active:
-        params = [row + tail for row in rows] if tail else rows
-    else:
-        params = []
-        append = params.append
-        for row in rows:
-            values = list(row)
-            for i, convert in active:
-                values[i] = convert(values[i])
-            append(tuple(values) + tail)
-    session.connection().exec_driver_sql(sql, params)
+    width = len(columns)
+    per_statement = max(1, min(ROWS_PER_STATEMENT, (_parameter_limit(session) - len(head)) // max(1, width)))
+    statements: list[tuple[str, tuple[Any, ...]]] = []
+    for start in range(0, len(rows), per_statement):
+        part = rows[start : start + per_statement]
+        params = list(head)
+        extend = params.extend
+        if active:
+            for row in part:
+                values = list(row)
+                for i, convert in active:
+                    values[i] = convert(values[i])
+                extend(values)
+        else:
+            for row in part:
+                extend(row)
+        statements.append((_row_statement(dialect, table, columns, const_keys, len(part)), tuple(params)))
+    return statements
+
+
+def _row_statement(
+    dialect: Any, table: Table, columns: tuple[str, ...], const_keys: tuple[str, ...], count: int
+) -> str:
+    key = (table.name, columns, const_keys, count)
+    sql = _ROW_STATEMENTS.get(key)
+    if sql is None:
+        quote = dialect.identifier_preparer.quote
+        names = ", ".join(quote(table.c[k].name) for k in (*columns, *const_keys))
+        picked = ", ".join([f"column{i + 1}" for i in range(len(columns))] + ["?"] * len(const_keys))
+        one = "(" + ", ".join("?" * len(columns)) + ")"
+        # The constants' "?" come first in the text, so they are the first parameters.
+        sql = _ROW_STATEMENTS[key] = (
+            f"INSERT INTO {quote(table.name)} ({names}) SELECT {picked} FROM (VALUES {', '.join([one] * count)})"
+        )
+    return sql
