@@ -135,8 +135,11 @@ def append_many(session: Session, events: Iterable[PendingEvent], *,
         session.add_all(objs)
         session.flush()
         return objs
-    # Many events (an import, the demo): the same hash as ``event_hash``, computed with less
-    # overhead per event, and the rows handed to the driver as tuples.
+    # Many events (an import, the demo): the same hash as ``event_hash``, with the canonical
+    # JSON of each event written out directly (keys in sorted order, values escaped by the json
+    # module's own functions), and the rows handed to the driver as tuples. On SQLite the
+    # details column gets that canonical JSON text as stored, rather than a second encoding.
+    sqlite = session.get_bind().dialect.name == "sqlite"
     tuples: list[tuple[Any, ...]] = []
     append = tuples.append
     encode = _CANONICAL.encode
@@ -144,23 +147,54 @@ def append_many(session: Session, events: Iterable[PendingEvent], *,
     hashed_at: dict[dt.datetime, str] = {}
     for seq, ev in enumerate(batch, first):
         at = ev.at or utcnow()
-        at_text = hashed_at.get(at)
-        if at_text is None:
-            at_text = hashed_at[at] = _hashed_at(at)
+        at_json = hashed_at.get(at)
+        if at_json is None:
+            at_json = hashed_at[at] = _scalar(_hashed_at(at))
         details = ev.details
         details = {} if not details else details if _is_plain(details) else jsonable(details)
-        payload = {
-            "seq": seq, "at": at_text, "user_id": ev.user_id, "user_name": ev.user_name, "kind": ev.kind,
-            "entity": ev.entity, "entity_id": ev.entity_id, "incident_id": ev.incident_id,
-            "summary": ev.summary, "details": details,
-        }
-        digest = sha256(prev.encode() + encode(payload).encode()).hexdigest()
-        append((seq, at, ev.user_id, ev.user_name, ev.kind, ev.entity, ev.entity_id, ev.incident_id,
-                ev.summary, details, prev, digest))
+        details_json = encode(details)
+        text = (
+            f'{{"at":{at_json},"details":{details_json},"entity":{_scalar(ev.entity)},'
+            f'"entity_id":{_scalar(ev.entity_id)},"incident_id":{_scalar(ev.incident_id)},'
+            f'"kind":{_scalar(ev.kind)},"seq":{_scalar(seq)},"summary":{_scalar(ev.summary)},'
+            f'"user_id":{_scalar(ev.user_id)},"user_name":{_scalar(ev.user_name)}}}'
+        )
+        digest = sha256((prev + text).encode()).hexdigest()
+        append(
+            (
+                seq,
+                at,
+                ev.user_id,
+                ev.user_name,
+                ev.kind,
+                ev.entity,
+                ev.entity_id,
+                ev.incident_id,
+                ev.summary,
+                details_json if sqlite else details,
+                prev,
+                digest,
+            )
+        )
         prev = digest
     session.execute(update(Counter).where(Counter.name == HEAD).values(text=prev))
-    insert_rows(session, AuditEvent.__table__, _COLUMNS, tuples)
+    insert_rows(session, AuditEvent.__table__, _COLUMNS, tuples, raw=("details",) if sqlite else ())
     return []
+
+
+_encode_string = json.encoder.encode_basestring  # what the canonical encoder uses for strings
+
+
+def _scalar(value: Any) -> str:
+    """``canonical(value)`` as text, quickly for the usual strings, whole numbers and None."""
+    kind = type(value)
+    if kind is str:
+        return _encode_string(value)
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    return _CANONICAL.encode(value)
 
 
 _COLUMNS = ("seq", "at", "user_id", "user_name", "kind", "entity", "entity_id", "incident_id", "summary",

@@ -108,6 +108,8 @@ def insert_rows(
     columns: Sequence[str],
     rows: Sequence[tuple[Any, ...]],
     constants: dict[str, Any] | None = None,
+    *,
+    raw: Sequence[str] = (),
 ) -> None:
     """Insert ``rows`` given as tuples in ``columns`` order, plus ``constants`` for every row.
 
@@ -115,7 +117,8 @@ def insert_rows(
     conversion runs once per distinct value (once in all for a constant), and rows go in as
     ``INSERT … SELECT … FROM (VALUES …)`` statements of many rows each, with the constants bound
     once per statement. Columns left out get their Python-side default (if any) as a constant,
-    or the database's default.
+    or the database's default. ``raw`` names columns whose values are already what SQLite
+    stores (e.g. JSON text): used as given on SQLite; a caller passes Python values elsewhere.
     """
     if not rows:
         return
@@ -125,7 +128,7 @@ def insert_rows(
         session.execute(insert(table), [{**dict(zip(columns, row, strict=True)), **constants} for row in rows])
         return
     conn = session.connection()
-    for sql, params in sqlite_statements(session, table, columns, rows, constants):
+    for sql, params in sqlite_statements(session, table, columns, rows, constants, raw=raw):
         conn.exec_driver_sql(sql, params)
 
 
@@ -151,6 +154,8 @@ def sqlite_statements(
     columns: Sequence[str],
     rows: Sequence[tuple[Any, ...]],
     constants: dict[str, Any] | None = None,
+    *,
+    raw: Sequence[str] = (),
 ) -> list[tuple[str, tuple[Any, ...]]]:
     """What ``insert_rows`` runs on SQLite: (SQL, parameters) for each statement, values converted.
 
@@ -171,7 +176,11 @@ def sqlite_statements(
         proc, value = processor(key), constants[key]
         const_values.append(proc(value) if proc is not None and value is not None else value)
     head = tuple(const_values)
-    active = [(i, _converter(p)) for i, p in ((i, processor(k)) for i, k in enumerate(columns)) if p is not None]
+    active = [
+        (i, _converter(p))
+        for i, p in ((i, processor(k)) for i, k in enumerate(columns) if k not in raw)
+        if p is not None
+    ]
     width = len(columns)
     per_statement = max(1, min(ROWS_PER_STATEMENT, (_parameter_limit(session) - len(head)) // max(1, width)))
     statements: list[tuple[str, tuple[Any, ...]]] = []
