@@ -12,6 +12,7 @@ from sqlalchemy import func, select, text
 from incident_desk.audit.chain import verify_chain
 from incident_desk.audit.models import AuditEvent
 from incident_desk.db import Database
+from incident_desk.errors import DatabaseError
 from incident_desk.imports import engine, mapping
 from incident_desk.imports.models import ImportRun
 from incident_desk.imports.readers import detect_encoding, read_table
@@ -488,3 +489,53 @@ def test_search_triggers_are_back_after_an_import_and_after_a_cancel(
         s.add(Person(incident_id=inc.id, name="Zebulon Quixotic", role="witness"))
     with db.reading() as s:
         assert [h.incident_id for h in search(s, "Quixotic")] == [inc.id]
+
+
+def test_a_failure_in_a_later_batch_rolls_back_everything(
+    db: Database, actors: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches are written while the next is prepared (a second thread on SQLite); an error in
+    any of them still reaches the caller and the whole import rolls back."""
+    lines = FATALITIES.read_text(encoding="utf-8").splitlines(keepends=True)
+    path = write_csv(tmp_path / FATALITIES.name, "".join(lines[:4001]))
+    before = counts(db)
+    if db.dialect == "sqlite":
+        schema = _schema(db)
+        # Fails (integer overflow) for every batch after the first 1,500 new incidents.
+        monkeypatch.setattr(
+            engine,
+            "_INDEX_NEW",
+            engine._INDEX_NEW
+            + " AND abs(CASE WHEN ?1 > (SELECT value FROM counters WHERE name = 'search:paused') + 1500"
+            " THEN -9223372036854775808 ELSE 1 END) > 0",
+        )
+        expected: type[Exception] = DatabaseError
+    else:
+        calls = []
+
+        def failing(*args: Any, **kwargs: Any) -> None:
+            calls.append(1)
+            if len(calls) > 12:  # four tables a batch: fails in the fourth batch
+                raise RuntimeError("disk on fire")
+            real(*args, **kwargs)
+
+        real = engine.insert_rows
+        monkeypatch.setattr(engine, "insert_rows", failing)
+        expected = RuntimeError
+    seen: list[int] = []
+    with pytest.raises(expected):
+        engine.run_import(
+            db,
+            actors["officer"],
+            path,
+            mapping.load(None, "OSHA fatalities"),
+            engine.ImportOptions(batch_size=500),
+            Progress(lambda done, _total, _message: seen.append(done)),
+        )
+    assert max(seen) >= 1000  # batches had been written before the failure
+    assert counts(db) == before
+    if db.dialect == "sqlite":
+        assert _schema(db) == schema
+    with db.reading() as s:
+        assert search(s, "roofing") == []
+        assert list(verify_chain(s)) == []

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -135,17 +135,42 @@ def append_many(session: Session, events: Iterable[PendingEvent], *,
         session.add_all(objs)
         session.flush()
         return objs
-    # Many events (an import, the demo): the same hash as ``event_hash``, with the canonical
-    # JSON of each event written out directly (keys in sorted order, values escaped by the json
-    # module's own functions), and the rows handed to the driver as tuples. On SQLite the
-    # details column gets that canonical JSON text as stored, rather than a second encoding.
     sqlite = session.get_bind().dialect.name == "sqlite"
-    tuples: list[tuple[Any, ...]] = []
-    append = tuples.append
+    chained, last = chain_rows(batch, first, prev, details_as_text=sqlite)
+    set_head(session, last)
+    insert_rows(session, AuditEvent.__table__, COLUMNS, chained, raw=("details",) if sqlite else ())
+    return []
+
+
+def claim(session: Session, count: int) -> tuple[int, str]:
+    """Reserve ``count`` sequence numbers; returns (first seq, hash of the event before it).
+
+    For a writer that hashes its events in several steps (``chain_rows``) within one
+    transaction and then calls ``set_head`` with the last hash, as ``append_many`` does at once.
+    """
+    return _claim(session, count)
+
+
+def set_head(session: Session, last_hash: str) -> None:
+    session.execute(update(Counter).where(Counter.name == HEAD).values(text=last_hash))
+
+
+def chain_rows(
+    events: Sequence[PendingEvent], first_seq: int, prev: str, *, details_as_text: bool = False
+) -> tuple[list[tuple[Any, ...]], str]:
+    """Rows for ``audit_events`` (in ``COLUMNS`` order) chained on from ``prev``, and the last hash.
+
+    The hash is ``event_hash``'s, with the canonical JSON of each event written out directly
+    (keys in sorted order, values escaped by the json module's own functions). With
+    ``details_as_text`` (SQLite) the details column gets that canonical JSON text as stored,
+    rather than a second encoding.
+    """
+    rows: list[tuple[Any, ...]] = []
+    append = rows.append
     encode = _CANONICAL.encode
     sha256 = hashlib.sha256
     hashed_at: dict[dt.datetime, str] = {}
-    for seq, ev in enumerate(batch, first):
+    for seq, ev in enumerate(events, first_seq):
         at = ev.at or utcnow()
         at_json = hashed_at.get(at)
         if at_json is None:
@@ -171,15 +196,13 @@ def append_many(session: Session, events: Iterable[PendingEvent], *,
                 ev.entity_id,
                 ev.incident_id,
                 ev.summary,
-                details_json if sqlite else details,
+                details_json if details_as_text else details,
                 prev,
                 digest,
             )
         )
         prev = digest
-    session.execute(update(Counter).where(Counter.name == HEAD).values(text=prev))
-    insert_rows(session, AuditEvent.__table__, _COLUMNS, tuples, raw=("details",) if sqlite else ())
-    return []
+    return rows, prev
 
 
 _encode_string = json.encoder.encode_basestring  # what the canonical encoder uses for strings
@@ -197,7 +220,7 @@ def _scalar(value: Any) -> str:
     return _CANONICAL.encode(value)
 
 
-_COLUMNS = ("seq", "at", "user_id", "user_name", "kind", "entity", "entity_id", "incident_id", "summary",
+COLUMNS = ("seq", "at", "user_id", "user_name", "kind", "entity", "entity_id", "incident_id", "summary",
             "details", "prev_hash", "hash")
 
 

@@ -21,6 +21,7 @@ import zoneinfo
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -29,9 +30,11 @@ from sqlalchemy.orm import Session
 
 from incident_desk import search
 from incident_desk.actor import Actor
-from incident_desk.audit.chain import PendingEvent, append_many
+from incident_desk.audit.chain import COLUMNS as AUDIT_COLUMNS
+from incident_desk.audit.chain import PendingEvent, append_many, chain_rows, claim, set_head
+from incident_desk.audit.models import AuditEvent
 from incident_desk.db.base import utcnow
-from incident_desk.db.bulk import insert_rows
+from incident_desk.db.bulk import SQLiteRows, insert_rows
 from incident_desk.db.database import Database
 from incident_desk.errors import IncidentDeskError
 from incident_desk.imports.mapping import (
@@ -44,6 +47,7 @@ from incident_desk.imports.mapping import (
 )
 from incident_desk.imports.models import ImportRun
 from incident_desk.imports.parsing import cut, parse_date, parse_int, parse_time
+from incident_desk.imports.pipeline import BatchWriter
 from incident_desk.imports.readers import Table, read_table
 from incident_desk.incidents import references
 from incident_desk.incidents.models import Incident, Person, StatusChange
@@ -51,6 +55,7 @@ from incident_desk.incidents.service import TREATMENT
 from incident_desk.incidents.validation import CLOCK_SKEW
 from incident_desk.org.models import Customer, IncidentType, Location, Organisation, SeverityLevel, Site
 from incident_desk.progress import NO_PROGRESS, Progress
+from incident_desk.search.index import COLUMNS as SEARCH_COLUMNS
 from incident_desk.users.roles import require
 
 BATCH = 5000
@@ -230,6 +235,7 @@ def check(session: Session, table: Table, mapping: Mapping, *, now: dt.datetime 
         )
         if t in compiled
     ]
+    text_limits = [(name, TARGET[name].max_length, name in truncate) for name in text_targets]
     seen_ids: dict[str, int] = {}
     local_cache: dict[tuple[Any, Any], tuple[dt.datetime, dt.date, int, int]] = {}
     new_names: dict[str, set[str]] = {"site": set(), "location": set(), "customer": set()}
@@ -243,15 +249,21 @@ def check(session: Session, table: Table, mapping: Mapping, *, now: dt.datetime 
     }
     varying = [(name, fn) for name, fn in compiled.items() if name not in fixed]
 
+    latest = now + CLOCK_SKEW
+    lookup_tables = (("type", "type_id", lookups.type), ("severity", "severity_id", lookups.severity))
+    number = 0
+    row_problems: list[Problem] = []
+
+    def problem(target: str, message: str) -> None:
+        """A problem with the row being checked (``number``, ``row_problems``: the loop's own)."""
+        row_problems.append(Problem(number, labels.get(target, TARGET[target].label), message))
+
     for index, row in enumerate(table.rows):
         number = index + 2
         v = fixed.copy()
         for name, fn in varying:
             v[name] = fn(row)
-        row_problems: list[Problem] = []
-
-        def problem(target: str, message: str, _n: int = number, _p: list[Problem] = row_problems) -> None:
-            _p.append(Problem(_n, labels.get(target, TARGET[target].label), message))
+        row_problems = []
 
         rec: dict[str, Any] = {"row": number}
         ext = v.get("external_id")
@@ -269,11 +281,10 @@ def check(session: Session, table: Table, mapping: Mapping, *, now: dt.datetime 
                 seen_ids[ext] = number
         rec["external_id"] = ext
 
-        for name in text_targets:
+        for name, limit, cut_it in text_limits:
             value = v[name]
-            limit = TARGET[name].max_length
             if limit and len(value) > limit:
-                if name in truncate:
+                if cut_it:
                     value = cut(value, limit)
                 else:
                     problem(name, f"the text is {len(value):,} characters long; the most is {limit}")
@@ -306,7 +317,7 @@ def check(session: Session, table: Table, mapping: Mapping, *, now: dt.datetime 
             if parts is None:
                 parts = local_cache[key] = _local(parsed, clock, tz)
             rec["occurred_at"], rec["occurred_date"], rec["occurred_hour"], rec["occurred_weekday"] = parts
-            if parts[0] > now + CLOCK_SKEW:
+            if parts[0] > latest:
                 problem("occurred", f"the date {occurred} is in the future")
             rec["reported_at"] = parts[0]
             if reported is not None:
@@ -319,7 +330,7 @@ def check(session: Session, table: Table, mapping: Mapping, *, now: dt.datetime 
                     problem("reported", "the reported date is before the occurred date")
                 # A reported date without a time on the day of occurrence: reported when it occurred.
 
-        for name, table_ in (("type", lookups.type), ("severity", lookups.severity)):
+        for name, id_key, table_ in lookup_tables:
             value = v.get(name, "")
             if not value:
                 problem(name, f"the {TARGET[name].label.lower()} is empty (required)")
@@ -328,7 +339,7 @@ def check(session: Session, table: Table, mapping: Mapping, *, now: dt.datetime 
             if found is None:
                 known = lookups.severity_names if name == "severity" else lookups.type_names
                 problem(name, f"unknown {TARGET[name].label.lower()} “{value}” (known: {', '.join(known)})")
-            rec[f"{name}_id"] = found
+            rec[id_key] = found
 
         site_id: Any = None
         if v.get("site"):
@@ -662,72 +673,100 @@ def _write_rows(
     person_columns = ("incident_id", *PERSON_FIELDS, "date_of_death")
     person_constants = {k: v for k, v in PERSON_DEFAULTS.items() if k not in person_columns}
     user_id, user_name = actor.user_id, actor.name
-    done = 0
+    sqlite = not db_is_postgres(session)
+    tables = (
+        (Incident.__table__, INCIDENT_COLUMNS, incident_constants, ()),
+        (StatusChange.__table__, ("incident_id", "at"), change_constants, ()),
+        (Person.__table__, person_columns, person_constants, ()),
+        (AuditEvent.__table__, AUDIT_COLUMNS, None, ("details",) if sqlite else ()),
+    )
+    conn = session.connection()
+    writers = [SQLiteRows(session, t, cols, const, raw=raw) for t, cols, const, raw in tables] if sqlite else []
+    seq, prev_hash = claim(session, len(new_rows)) if new_rows else (0, "")
+    indexed_to = paused_after
+    writer = BatchWriter(threaded=sqlite and len(new_rows) > options.batch_size)
     batch = max(1, options.batch_size)
-    for start in range(0, len(new_rows), batch):
-        inc_rows, change_rows, people_rows, events = [], [], [], []
-        for rec, iid in zip(new_rows[start : start + batch], ids[start : start + batch], strict=True):
-            reported_at = rec["reported_at"]
-            ref = refs[reported_at.year].pop()
-            external_id = rec["external_id"]
-            inc_rows.append(
-                (
-                    iid,
-                    ref,
-                    rec["title"],
-                    rec.get("description", ""),
-                    rec.get("immediate_actions", ""),
-                    rec["type_id"],
-                    rec["severity_id"],
-                    rec["occurred_at"],
-                    reported_at,
-                    rec["occurred_date"],
-                    rec["occurred_hour"],
-                    rec["occurred_weekday"],
-                    reported_at if closed else None,
-                    rec["site_id"],
-                    rec["location_id"],
-                    rec["customer_id"],
-                    rec.get("reporter_name", ""),
-                    external_id,
-                )
-            )
-            change_rows.append((iid, reported_at))
-            person = rec.get("person")
-            if person is not None:
-                people_rows.append(
+    try:
+        for start in range(0, len(new_rows), batch):
+            inc_rows, change_rows, people_rows, events = [], [], [], []
+            batch_ids = ids[start : start + batch]
+            for rec, iid in zip(new_rows[start : start + batch], batch_ids, strict=True):
+                reported_at = rec["reported_at"]
+                ref = refs[reported_at.year].pop()
+                external_id = rec["external_id"]
+                inc_rows.append(
                     (
                         iid,
-                        *[person[k] for k in PERSON_FIELDS],
-                        rec["occurred_date"] if person["treatment"] == "fatality" else None,
+                        ref,
+                        rec["title"],
+                        rec.get("description", ""),
+                        rec.get("immediate_actions", ""),
+                        rec["type_id"],
+                        rec["severity_id"],
+                        rec["occurred_at"],
+                        reported_at,
+                        rec["occurred_date"],
+                        rec["occurred_hour"],
+                        rec["occurred_weekday"],
+                        reported_at if closed else None,
+                        rec["site_id"],
+                        rec["location_id"],
+                        rec["customer_id"],
+                        rec.get("reporter_name", ""),
+                        external_id,
                     )
                 )
-            events.append(
-                PendingEvent(
-                    "import",
-                    "incident",
-                    iid,
-                    iid,
-                    f"Imported {ref} from {source}",
-                    {"row": rec["row"], "external_id": external_id, "import_run": run_id},
-                    now,
-                    user_id,
-                    user_name,
+                change_rows.append((iid, reported_at))
+                person = rec.get("person")
+                if person is not None:
+                    people_rows.append(
+                        (
+                            iid,
+                            *[person[k] for k in PERSON_FIELDS],
+                            rec["occurred_date"] if person["treatment"] == "fatality" else None,
+                        )
+                    )
+                events.append(
+                    PendingEvent(
+                        "import",
+                        "incident",
+                        iid,
+                        iid,
+                        f"Imported {ref} from {source}",
+                        {"row": rec["row"], "external_id": external_id, "import_run": run_id},
+                        now,
+                        user_id,
+                        user_name,
+                    )
                 )
+            audit_rows, prev_hash = chain_rows(events, seq, prev_hash, details_as_text=sqlite)
+            seq += len(audit_rows)
+            batches = (inc_rows, change_rows, people_rows, audit_rows)
+            steps: list[Callable[[], object]] = []
+            if sqlite:
+                for rows_writer, rows in zip(writers, batches, strict=True):
+                    steps += [partial(conn.exec_driver_sql, sql, p) for sql, p in rows_writer.statements(rows)]
+                # The new incidents into the search index, a batch at a time (see search.resume).
+                first_id, indexed_to = batch_ids[0], batch_ids[-1]
+                steps.append(partial(conn.exec_driver_sql, _INDEX_NEW, (first_id, indexed_to)))
+            else:
+                for (table, cols, const, raw), rows in zip(tables, batches, strict=True):
+                    steps.append(partial(insert_rows, session, table, cols, rows, const, raw=raw))
+            writer.submit(steps, len(inc_rows))
+            elapsed = max(1e-6, time.perf_counter() - started)
+            progress.update(
+                writer.done,
+                len(new_rows),
+                f"Imported {writer.done:,} of {len(new_rows):,} new incidents ({writer.done / elapsed:,.0f} rows/s)",
             )
-        insert_rows(session, Incident.__table__, INCIDENT_COLUMNS, inc_rows, incident_constants)
-        insert_rows(session, StatusChange.__table__, ("incident_id", "at"), change_rows, change_constants)
-        insert_rows(session, Person.__table__, person_columns, people_rows, person_constants)
-        append_many(session, events)
-        done += len(inc_rows)
-        elapsed = max(1e-6, time.perf_counter() - started)
-        progress.update(
-            done,
-            len(new_rows),
-            f"Imported {done:,} of {len(new_rows):,} new incidents ({done / elapsed:,.0f} rows/s)",
-        )
+        writer.finish()
+    finally:
+        writer.close()
+    if new_rows:
+        set_head(session, prev_hash)
+        progress.update(len(new_rows), len(new_rows), f"Imported {len(new_rows):,} new incidents; indexing…")
     _restore_triggers(session, suspended)
-    search.resume(session, paused_after)
+    search.resume(session, indexed_to)
     if db_is_postgres(session) and new_rows:
         session.execute(
             text(
@@ -787,6 +826,11 @@ def _write_rows(
 # the SQL they were stored with, before the commit. Both happen inside the one transaction, so
 # other connections never see the schema without them, and a failure, Cancel or crash rolls the
 # drop back with everything else.
+# What search.resume runs for the rows written while paused, for one batch's id range.
+_INDEX_NEW = (
+    f"INSERT INTO incident_search(rowid, {SEARCH_COLUMNS}) "
+    f"SELECT id, {SEARCH_COLUMNS} FROM incident_search_source WHERE id BETWEEN ? AND ?"
+)
 _PAUSED_GUARD = "WHEN NOT EXISTS (SELECT 1 FROM counters WHERE name = 'search:paused')"
 
 

@@ -462,6 +462,12 @@ def compile_rule(rule: Rule, headers: Sequence[str]) -> Callable[[Sequence[str]]
     trim, case, first = rule.trim, rule.case, rule.first_sentence
     if not (value_map or trim or case or first):
         return getter
+    if rule.column and trim and not (value_map or case or first):
+        # The most common rule: a column, trimmed.
+        def trimmed(row: Sequence[str]) -> str:
+            return row[col].strip()
+
+        return trimmed
 
     def transformed(row: Sequence[str]) -> str:
         value = getter(row)
