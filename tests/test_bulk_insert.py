@@ -126,12 +126,14 @@ def test_sqlite_statements_respect_the_parameter_limit(
     sample_db = sqlite_db
     META.create_all(sample_db.engine)
     monkeypatch.setattr(bulk, "_parameter_limit", lambda _s: 999)
+    monkeypatch.setattr(bulk, "_sql_length_limit", lambda _s: 10_000 + 12 * 150)  # 150 rows of "(?,?,?,?,?),"
     rows = _rows(1000)
     with sample_db.transaction() as s:
         statements = bulk.sqlite_statements(
             s, SAMPLE, ("id", "name", "at", "day", "data"), rows, {"amount": 1, "flag": True}
         )
-        assert all(len(params) <= 999 for _sql, params in statements)
+        assert all(len(params) <= 999 and len(sql) <= 10_000 + 12 * 150 for sql, params in statements)
+        assert len(statements) == 7  # 150 rows each, the last shorter
         assert sum((len(p) - 3) // 5 for _sql, p in statements) == 1000  # 3 constants: amount, flag, kind
         for sql, params in statements:
             s.connection().exec_driver_sql(sql, params)
