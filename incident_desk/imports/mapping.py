@@ -331,6 +331,10 @@ def _compile_template(template: str, index: dict[str, int]) -> Callable[[Sequenc
             items.append((0, part, ()))
         elif isinstance(part, int):
             items.append((1, part, ()))
+        elif sum(isinstance(p, int) for p in part) == 1:  # "[, {state}]": one column and its words
+            at = next(i for i, p in enumerate(part) if isinstance(p, int))
+            before, after = "".join(part[:at]), "".join(part[at + 1 :])  # type: ignore[arg-type]
+            items.append((3, (before, after), (part[at],)))  # type: ignore[arg-type]
         else:
             fmt = "".join("{}" if isinstance(p, int) else p.replace("{", "{{").replace("}", "}}") for p in part)
             items.append((2, fmt, tuple(p for p in part if isinstance(p, int))))
@@ -346,6 +350,11 @@ def _compile_template(template: str, index: dict[str, int]) -> Callable[[Sequenc
                 if text:
                     filled = True
                     out.append(text)
+            elif kind == 3:
+                text = row[columns[0]].strip()
+                if text:
+                    filled = True
+                    out.append(value[0] + text + value[1])
             else:
                 values = [row[c].strip() for c in columns]
                 if any(values):
