@@ -18,7 +18,7 @@ import datetime as dt
 import hashlib
 import time
 import zoneinfo
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -201,211 +201,270 @@ def _row_key(row: Sequence[str]) -> str:
 # -- checking -------------------------------------------------------------------------------
 def check(session: Session, table: Table, mapping: Mapping, *, now: dt.datetime | None = None) -> Prepared:
     """Parse and validate every row; writes nothing."""
-    problems = [Problem(0, "", p) for p in mapping_problems(mapping, table.headers)]
-    if problems:
-        return Prepared([], problems, set(), len(table.rows))
-    org = _org(session)
-    tz = _zone(org.timezone)
-    now = now or utcnow()
-    lookups = Lookups(session)
-    compiled: dict[str, Callable[[Sequence[str]], str]] = {}
-    labels: dict[str, str] = {}
-    for name, rule in mapping.rules.items():
-        if not rule.empty:
-            try:
-                compiled[name] = compile_rule(rule, table.headers)
-            except MappingError as exc:  # pragma: no cover - mapping_problems caught it
-                return Prepared([], [Problem(0, TARGET[name].label, str(exc))], set(), len(table.rows))
-            labels[name] = rule.source_label()
-    truncate = {name for name, rule in mapping.rules.items() if rule.truncate}
-    date_formats = {name: mapping.rule(name).date_format for name in ("occurred", "reported")}
-    creatable = set(mapping.create_missing)
-    has_person = any(t in compiled for t in PERSON_TARGETS)
-    text_targets = [
-        t
-        for t in (
-            "title",
-            "description",
-            "immediate_actions",
-            "reporter_name",
-            "person_name",
-            "job_title",
-            "body_part",
-            "nature_of_injury",
-        )
-        if t in compiled
-    ]
-    text_limits = [(name, TARGET[name].max_length, name in truncate) for name in text_targets]
-    seen_ids: dict[str, int] = {}
-    local_cache: dict[tuple[Any, Any], tuple[dt.datetime, dt.date, int, int]] = {}
-    new_names: dict[str, set[str]] = {"site": set(), "location": set(), "customer": set()}
+    checker = _Checker(session, table, mapping, now=now)
+    if checker.mapping_problems:
+        return Prepared([], checker.mapping_problems, set(), len(table.rows))
+    checker.scan_ids()
     out: list[dict[str, Any]] = []
+    problems: list[Problem] = []
     bad: set[int] = set()
-    # A constant rule gives the same text for every row: work it out once.
-    fixed = {
-        name: fn(())
-        for name, fn in compiled.items()
-        if not (mapping.rules[name].column or mapping.rules[name].template or mapping.rules[name].derive)
-    }
-    varying = [(name, fn) for name, fn in compiled.items() if name not in fixed]
+    checker.check_rows(range(len(table.rows)), out, problems, bad)
+    return Prepared(out, problems, bad, len(table.rows), checker.new_names)
 
-    latest = now + CLOCK_SKEW
-    lookup_tables = (("type", "type_id", lookups.type), ("severity", "severity_id", lookups.severity))
-    number = 0
-    row_problems: list[Problem] = []
 
-    def problem(target: str, message: str) -> None:
-        """A problem with the row being checked (``number``, ``row_problems``: the loop's own)."""
-        row_problems.append(Problem(number, labels.get(target, TARGET[target].label), message))
+class _Checker:
+    """Checks rows of one table against one mapping: ``check`` does all rows in file order; an
+    import on SQLite checks them a batch at a time, in the order they are written (see
+    ``_stream``), with the same result for every row."""
 
-    for index, row in enumerate(table.rows):
-        number = index + 2
-        v = fixed.copy()
-        for name, fn in varying:
-            v[name] = fn(row)
-        row_problems = []
+    def __init__(self, session: Session, table: Table, mapping: Mapping, *, now: dt.datetime | None) -> None:
+        self.table, self.mapping = table, mapping
+        self.mapping_problems = [Problem(0, "", p) for p in mapping_problems(mapping, table.headers)]
+        if self.mapping_problems:
+            return
+        self.tz = _zone(_org(session).timezone)
+        self.latest = (now or utcnow()) + CLOCK_SKEW
+        self.lookups = Lookups(session)
+        self.compiled: dict[str, Callable[[Sequence[str]], str]] = {}
+        self.labels: dict[str, str] = {}
+        for name, rule in mapping.rules.items():
+            if not rule.empty:
+                try:
+                    self.compiled[name] = compile_rule(rule, table.headers)
+                except MappingError as exc:  # pragma: no cover - mapping_problems caught it
+                    self.mapping_problems = [Problem(0, TARGET[name].label, str(exc))]
+                    return
+                self.labels[name] = rule.source_label()
+        self.truncate = {name for name, rule in mapping.rules.items() if rule.truncate}
+        self.date_formats = {name: mapping.rule(name).date_format for name in ("occurred", "reported")}
+        self.local_cache: dict[tuple[Any, Any], tuple[dt.datetime, dt.date, int, int]] = {}
+        self.new_names: dict[str, set[str]] = {"site": set(), "location": set(), "customer": set()}
+        # A constant rule gives the same text for every row: work it out once.
+        self.fixed = {
+            name: fn(())
+            for name, fn in self.compiled.items()
+            if not (mapping.rules[name].column or mapping.rules[name].template or mapping.rules[name].derive)
+        }
+        self.varying = [(name, fn) for name, fn in self.compiled.items() if name not in self.fixed]
+        self.external_ids: list[str] = []
+        self.first_seen: dict[str, int] = {}
 
-        rec: dict[str, Any] = {"row": number}
-        ext = v.get("external_id")
-        if "external_id" in compiled:
-            if not ext:
-                problem("external_id", "the ID is empty (required to recognise the row on a later import)")
+    def scan_ids(self) -> None:
+        """Every row's external ID, and the row each ID first appears in (in file order)."""
+        getter = self.compiled.get("external_id")
+        if getter is not None:
+            self.external_ids = ids = [getter(row) for row in self.table.rows]
         else:
-            ext = _row_key(row)
-        if ext:
-            if len(ext) > 100:
-                problem("external_id", f"the ID is {len(ext)} characters long; the most is 100")
-            elif ext in seen_ids:
-                problem("external_id", f"the ID {ext!r} appears again (first in row {seen_ids[ext]})")
-            else:
-                seen_ids[ext] = number
-        rec["external_id"] = ext
+            self.external_ids = ids = [_row_key(row) for row in self.table.rows]
+        first = self.first_seen
+        for index, ext in enumerate(ids):
+            if ext and len(ext) <= 100 and ext not in first:
+                first[ext] = index + 2
 
-        for name, limit, cut_it in text_limits:
-            value = v[name]
-            if limit and len(value) > limit:
-                if cut_it:
-                    value = cut(value, limit)
-                else:
-                    problem(name, f"the text is {len(value):,} characters long; the most is {limit}")
-            rec[name] = value
-        if not rec.get("title"):
-            problem("title", "the title is empty (required)")
+    def value(self, name: str, row: Sequence[str]) -> str:
+        fn = self.compiled.get(name)
+        return "" if fn is None else fn(row)
 
-        occurred = v.get("occurred", "")
-        parsed = parse_date(occurred, date_formats["occurred"]) if occurred else None
+    def dates(
+        self, occurred: str, clock_text: str, reported_text: str
+    ) -> tuple[tuple[dt.datetime, dt.date, int, int] | None, dt.datetime | None, list[tuple[str, str]]]:
+        """(occurred: UTC instant and local date parts, reported_at, problems as (target, message))."""
+        found: list[tuple[str, str]] = []
+        formats, cache, tz = self.date_formats, self.local_cache, self.tz
+        parsed = parse_date(occurred, formats["occurred"]) if occurred else None
         if not occurred:
-            problem("occurred", "the date is empty (required)")
+            found.append(("occurred", "the date is empty (required)"))
         elif parsed is None:
-            problem(
-                "occurred",
-                f"“{occurred}” is not a date"
-                + (f" in the format {date_formats['occurred']}" if date_formats["occurred"] else ""),
+            found.append(
+                (
+                    "occurred",
+                    f"“{occurred}” is not a date"
+                    + (f" in the format {formats['occurred']}" if formats["occurred"] else ""),
+                )
             )
         clock = None
-        if v.get("occurred_time"):
-            clock = parse_time(v["occurred_time"])
+        if clock_text:
+            clock = parse_time(clock_text)
             if clock is None:
-                problem("occurred_time", f"“{v['occurred_time']}” is not a time of day")
-        reported_text = v.get("reported", "")
-        reported = parse_date(reported_text, date_formats["reported"]) if reported_text else None
+                found.append(("occurred_time", f"“{clock_text}” is not a time of day"))
+        reported = parse_date(reported_text, formats["reported"]) if reported_text else None
         if reported_text and reported is None:
-            problem("reported", f"“{reported_text}” is not a date")
-        if parsed is not None:
-            key = (parsed, clock)
-            parts = local_cache.get(key)
-            if parts is None:
-                parts = local_cache[key] = _local(parsed, clock, tz)
-            rec["occurred_at"], rec["occurred_date"], rec["occurred_hour"], rec["occurred_weekday"] = parts
-            if parts[0] > latest:
-                problem("occurred", f"the date {occurred} is in the future")
-            rec["reported_at"] = parts[0]
-            if reported is not None:
-                rep = local_cache.get((reported, None))
-                if rep is None:
-                    rep = local_cache[(reported, None)] = _local(reported, None, tz)
-                if rep[0] >= parts[0]:
-                    rec["reported_at"] = rep[0]
-                elif isinstance(reported, dt.datetime) or rep[1] < parts[1]:
-                    problem("reported", "the reported date is before the occurred date")
-                # A reported date without a time on the day of occurrence: reported when it occurred.
+            found.append(("reported", f"“{reported_text}” is not a date"))
+        if parsed is None:
+            return None, None, found
+        key = (parsed, clock)
+        parts = cache.get(key)
+        if parts is None:
+            parts = cache[key] = _local(parsed, clock, tz)
+        if parts[0] > self.latest:
+            found.append(("occurred", f"the date {occurred} is in the future"))
+        reported_at = parts[0]
+        if reported is not None:
+            rep = cache.get((reported, None))
+            if rep is None:
+                rep = cache[(reported, None)] = _local(reported, None, tz)
+            if rep[0] >= parts[0]:
+                reported_at = rep[0]
+            elif isinstance(reported, dt.datetime) or rep[1] < parts[1]:
+                found.append(("reported", "the reported date is before the occurred date"))
+            # A reported date without a time on the day of occurrence: reported when it occurred.
+        return parts, reported_at, found
 
-        for name, id_key, table_ in lookup_tables:
-            value = v.get(name, "")
-            if not value:
-                problem(name, f"the {TARGET[name].label.lower()} is empty (required)")
-                continue
-            found = table_.get(value.lower())
-            if found is None:
-                known = lookups.severity_names if name == "severity" else lookups.type_names
-                problem(name, f"unknown {TARGET[name].label.lower()} “{value}” (known: {', '.join(known)})")
-            rec[id_key] = found
+    def reported_at(self, index: int) -> dt.datetime | None:
+        """When the row was reported (what new incidents are numbered by); None if it cannot tell."""
+        row = self.table.rows[index]
+        value = self.value
+        return self.dates(value("occurred", row), value("occurred_time", row), value("reported", row))[1]
 
-        site_id: Any = None
-        if v.get("site"):
-            site_id = lookups.site.get(v["site"].lower())
-            if site_id is None:
-                if "site" in creatable and len(v["site"]) <= 100:
-                    site_id = ("new", v["site"])
-                    new_names["site"].add(v["site"])
+    def check_rows(
+        self, indices: Iterable[int], out: list[dict[str, Any]], problems: list[Problem], bad: set[int]
+    ) -> None:
+        """Check rows by index: good rows go to ``out``, the others' problems to ``problems``."""
+        rows, labels, lookups = self.table.rows, self.labels, self.lookups
+        compiled, fixed, varying = self.compiled, self.fixed, self.varying
+        external_ids, first_seen = self.external_ids, self.first_seen
+        truncate, new_names, dates = self.truncate, self.new_names, self.dates
+        creatable = set(self.mapping.create_missing)
+        has_person = any(t in compiled for t in PERSON_TARGETS)
+        text_limits = [
+            (name, TARGET[name].max_length, name in truncate) for name in TEXT_TARGETS if name in compiled
+        ]
+        lookup_tables = (("type", "type_id", lookups.type), ("severity", "severity_id", lookups.severity))
+        has_ext = "external_id" in compiled
+        number = 0
+        row_problems: list[Problem] = []
+
+        def problem(target: str, message: str) -> None:
+            """A problem with the row being checked (``number``, ``row_problems``: the loop's own)."""
+            row_problems.append(Problem(number, labels.get(target, TARGET[target].label), message))
+
+        for index in indices:
+            row = rows[index]
+            number = index + 2
+            v = fixed.copy()
+            for name, fn in varying:
+                v[name] = fn(row)
+            row_problems = []
+
+            rec: dict[str, Any] = {"row": number}
+            ext = external_ids[index]
+            if has_ext and not ext:
+                problem("external_id", "the ID is empty (required to recognise the row on a later import)")
+            if ext:
+                if len(ext) > 100:
+                    problem("external_id", f"the ID is {len(ext)} characters long; the most is 100")
+                elif first_seen[ext] != number:
+                    problem("external_id", f"the ID {ext!r} appears again (first in row {first_seen[ext]})")
+            rec["external_id"] = ext
+
+            for name, limit, cut_it in text_limits:
+                value = v[name]
+                if limit and len(value) > limit:
+                    if cut_it:
+                        value = cut(value, limit)
+                    else:
+                        problem(name, f"the text is {len(value):,} characters long; the most is {limit}")
+                rec[name] = value
+            if not rec.get("title"):
+                problem("title", "the title is empty (required)")
+
+            occurred = v.get("occurred", "")
+            parts, reported_at, found = dates(occurred, v.get("occurred_time", ""), v.get("reported", ""))
+            for target, message in found:
+                problem(target, message)
+            if parts is not None:
+                rec["occurred_at"], rec["occurred_date"], rec["occurred_hour"], rec["occurred_weekday"] = parts
+                rec["reported_at"] = reported_at
+
+            for name, id_key, table_ in lookup_tables:
+                value = v.get(name, "")
+                if not value:
+                    problem(name, f"the {TARGET[name].label.lower()} is empty (required)")
+                    continue
+                found_id = table_.get(value.lower())
+                if found_id is None:
+                    known = lookups.severity_names if name == "severity" else lookups.type_names
+                    problem(name, f"unknown {TARGET[name].label.lower()} “{value}” (known: {', '.join(known)})")
+                rec[id_key] = found_id
+
+            site_id: Any = None
+            if v.get("site"):
+                site_id = lookups.site.get(v["site"].lower())
+                if site_id is None:
+                    if "site" in creatable and len(v["site"]) <= 100:
+                        site_id = ("new", v["site"])
+                        new_names["site"].add(v["site"])
+                    else:
+                        problem("site", f"unknown site “{v['site']}”")
+            rec["site_id"] = site_id
+            rec["location_id"] = None
+            if v.get("location"):
+                loc = v["location"]
+                sid = site_id if isinstance(site_id, int) else None
+                found_id = (
+                    lookups.location.get((sid, loc.lower())) if site_id is None or sid is not None else None
+                )
+                if found_id == -1:
+                    problem("location", f"“{loc}” is a location at several sites; map the site as well")
+                elif found_id is not None:
+                    rec["location_id"] = found_id
+                elif "location" in creatable and site_id is not None and len(loc) <= 100:
+                    rec["location_id"] = ("new", site_id, loc)
+                    new_names["location"].add(loc)
                 else:
-                    problem("site", f"unknown site “{v['site']}”")
-        rec["site_id"] = site_id
-        rec["location_id"] = None
-        if v.get("location"):
-            loc = v["location"]
-            sid = site_id if isinstance(site_id, int) else None
-            found = lookups.location.get((sid, loc.lower())) if site_id is None or sid is not None else None
-            if found == -1:
-                problem("location", f"“{loc}” is a location at several sites; map the site as well")
-            elif found is not None:
-                rec["location_id"] = found
-            elif "location" in creatable and site_id is not None and len(loc) <= 100:
-                rec["location_id"] = ("new", site_id, loc)
-                new_names["location"].add(loc)
-            else:
-                problem("location", f"unknown location “{loc}”" + ("" if site_id else " (no site given)"))
-        rec["customer_id"] = None
-        if v.get("customer"):
-            name = v["customer"]
-            if len(name) > 200:
-                name = cut(name, 200) if "customer" in truncate else name
-            found = lookups.customer.get(name.lower())
-            if found is not None:
-                rec["customer_id"] = found
-            elif "customer" in creatable and len(name) <= 200:
-                rec["customer_id"] = ("new", name)
-                new_names["customer"].add(name)
-            else:
-                problem("customer", f"unknown customer “{name}”")
+                    problem("location", f"unknown location “{loc}”" + ("" if site_id else " (no site given)"))
+            rec["customer_id"] = None
+            if v.get("customer"):
+                name = v["customer"]
+                if len(name) > 200:
+                    name = cut(name, 200) if "customer" in truncate else name
+                found_id = lookups.customer.get(name.lower())
+                if found_id is not None:
+                    rec["customer_id"] = found_id
+                elif "customer" in creatable and len(name) <= 200:
+                    rec["customer_id"] = ("new", name)
+                    new_names["customer"].add(name)
+                else:
+                    problem("customer", f"unknown customer “{name}”")
 
-        if has_person:
-            treatment = "none"
-            if v.get("treatment"):
-                treatment = lookups.treatment.get(v["treatment"].lower())
-                if treatment is None:
-                    problem(
-                        "treatment",
-                        f"unknown treatment “{v['treatment']}” (known: {', '.join(TREATMENT.values())})",
-                    )
-                    treatment = "none"
-            days = parse_int(v.get("days_away", ""))
-            if days is None:
-                problem("days_away", f"“{v['days_away']}” is not a number of days")
-            rec["person"] = {
-                "name": rec.get("person_name") or "Unknown",
-                "job_title": rec.get("job_title", ""),
-                "body_part": rec.get("body_part", ""),
-                "nature_of_injury": rec.get("nature_of_injury", ""),
-                "treatment": treatment,
-                "days_away": days or 0,
-            }
-        if row_problems:
-            problems.extend(row_problems)
-            bad.add(number)
-        else:
-            out.append(rec)
-    return Prepared(out, problems, bad, len(table.rows), new_names)
+            if has_person:
+                treatment = "none"
+                if v.get("treatment"):
+                    treatment = lookups.treatment.get(v["treatment"].lower())
+                    if treatment is None:
+                        problem(
+                            "treatment",
+                            f"unknown treatment “{v['treatment']}” (known: {', '.join(TREATMENT.values())})",
+                        )
+                        treatment = "none"
+                days = parse_int(v.get("days_away", ""))
+                if days is None:
+                    problem("days_away", f"“{v['days_away']}” is not a number of days")
+                rec["person"] = {
+                    "name": rec.get("person_name") or "Unknown",
+                    "job_title": rec.get("job_title", ""),
+                    "body_part": rec.get("body_part", ""),
+                    "nature_of_injury": rec.get("nature_of_injury", ""),
+                    "treatment": treatment,
+                    "days_away": days or 0,
+                }
+            if row_problems:
+                problems.extend(row_problems)
+                bad.add(number)
+            else:
+                out.append(rec)
+
+
+TEXT_TARGETS = (
+    "title",
+    "description",
+    "immediate_actions",
+    "reporter_name",
+    "person_name",
+    "job_title",
+    "body_part",
+    "nature_of_injury",
+)
 
 
 def _zone(name: str) -> dt.tzinfo:
