@@ -539,3 +539,112 @@ def test_a_failure_in_a_later_batch_rolls_back_everything(
     with db.reading() as s:
         assert search(s, "roofing") == []
         assert list(verify_chain(s)) == []
+
+
+MESSY = (
+    "id,date,title,severity,what happened,injured\n"
+    "B1,2024-03-05,Slip in yard,Major,Wet floor,Ann\n"
+    "B2,2023-12-31,Trip on cable,Minor,Loose cable,Bo\n"
+    "B3,2024-13-45,Bad date,Minor,,\n"
+    "B4,2024-03-05,Same day as B1,Minor,,Cy\n"
+    "B2,2024-01-01,Repeated ID,Minor,,\n"
+    "B5,2099-01-01,In the future,Minor,,\n"
+    "B6,2022-06-30,,Minor,No title,\n"
+    "B7,2022-06-30,Old one,Critical,Roof,Di\n"
+    "B8,2024-01-02,Unknown severity,Severe,,\n"
+    "B9,2024-01-02,Second of Jan,Urgent,Ladder,Ed\n"
+)
+
+
+def _snapshot(db: Database) -> dict[str, Any]:
+    """Everything an import writes, without the moments it was written at."""
+    with db.reading() as s:
+
+        def rows(sql: str) -> list[tuple[Any, ...]]:
+            return [tuple(r) for r in s.execute(text(sql))]
+
+        return {
+            "incidents": rows(
+                "SELECT id, reference, title, description, type_id, severity_id, status, occurred_at, "
+                "reported_at, occurred_date, occurred_hour, occurred_weekday, closed_at, site_id, location_id, "
+                "customer_id, source, external_id, version, voided, five_whys FROM incidents ORDER BY id"
+            ),
+            "people": rows(
+                "SELECT incident_id, name, role, treatment, days_away, date_of_death FROM people ORDER BY id"
+            ),
+            "status": rows("SELECT incident_id, from_status, to_status, at, note FROM status_changes ORDER BY id"),
+            "audit": rows(
+                "SELECT seq, kind, entity, entity_id, incident_id, summary, user_name FROM audit_events "
+                "WHERE NOT (entity = 'import_run') ORDER BY seq"
+            ),
+            "audit details": [
+                (e.seq, {k: v for k, v in e.details.items() if k != "import_run"})
+                for e in s.scalars(select(AuditEvent).where(AuditEvent.entity == "incident").order_by(AuditEvent.seq))
+            ],
+            "run event": [
+                {k: v for k, v in e.details.items()}
+                for e in s.scalars(select(AuditEvent).where(AuditEvent.entity == "import_run"))
+            ],
+            "counters": rows("SELECT name, value FROM counters WHERE name LIKE 'ref:%' ORDER BY name"),
+            "runs": rows("SELECT source, created, updated, skipped, status FROM import_runs ORDER BY id"),
+            "search": [h.reference for h in search(s, "floor")] + [h.reference for h in search(s, "ladder")],
+            "chain": list(verify_chain(s)),
+        }
+
+
+@pytest.mark.parametrize("batch_size", [2, 5000])
+def test_streamed_import_writes_what_check_then_write_does(
+    sqlite_db: Database,
+    sqlite_template: Path,
+    gui_actors: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    batch_size: int,
+) -> None:
+    """On SQLite a first import of a file is checked batch by batch while earlier batches are
+    written; it must give exactly the result (and problems) of checking everything first."""
+    import shutil
+
+    shutil.copyfile(sqlite_template, tmp_path / "other.sqlite3")
+    other = Database(f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    path = write_csv(tmp_path / "messy.csv", MESSY)
+    chosen = mapping.Mapping.from_dict(SIMPLE)
+    options = engine.ImportOptions(batch_size=batch_size)
+    streamed_calls: list[int] = []
+    real_stream = engine._stream
+
+    def spy(*args: Any, **kwargs: Any) -> None:
+        streamed_calls.append(1)
+        real_stream(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "_stream", spy)
+    with pytest.raises(engine.ImportProblems) as streamed:
+        engine.run_import(sqlite_db, gui_actors["officer"], path, chosen, options)
+    assert streamed_calls  # the streamed path was the one taken
+    monkeypatch.setattr(engine, "_can_stream", lambda *_a: False)
+    with pytest.raises(engine.ImportProblems) as classic:
+        engine.run_import(other, gui_actors["officer"], path, chosen, options)
+    assert [str(p) for p in streamed.value.problems] == [str(p) for p in classic.value.problems]
+    assert str(streamed.value) == str(classic.value)
+    assert "Row 6, id: the ID 'B2' appears again (first in row 3)" in [str(p) for p in classic.value.problems]
+    assert _snapshot(sqlite_db) == _snapshot(other)  # nothing written by either
+
+    skip = engine.ImportOptions(batch_size=batch_size, skip_bad_rows=True)
+    monkeypatch.undo()
+    monkeypatch.setattr(engine, "_stream", spy)
+    streamed_calls.clear()
+    a = engine.run_import(sqlite_db, gui_actors["officer"], path, chosen, skip)
+    assert streamed_calls
+    monkeypatch.setattr(engine, "_can_stream", lambda *_a: False)
+    b = engine.run_import(other, gui_actors["officer"], path, chosen, skip)
+    assert (a.created, a.updated, a.unchanged, a.skipped) == (b.created, b.updated, b.unchanged, b.skipped) == (
+        5,
+        0,
+        0,
+        5,
+    )
+    assert [str(p) for p in a.problems] == [str(p) for p in b.problems]
+    first, second = _snapshot(sqlite_db), _snapshot(other)
+    assert first == second
+    assert [r[17] for r in first["incidents"][-5:]] == ["B7", "B2", "B9", "B1", "B4"]  # numbered by date
+    other.dispose()

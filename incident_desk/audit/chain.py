@@ -151,8 +151,12 @@ def claim(session: Session, count: int) -> tuple[int, str]:
     return _claim(session, count)
 
 
-def set_head(session: Session, last_hash: str) -> None:
-    session.execute(update(Counter).where(Counter.name == HEAD).values(text=last_hash))
+def set_head(session: Session, last_hash: str, last_seq: int | None = None) -> None:
+    """Record the hash (and, for events not claimed in advance, the number) of the last event."""
+    values: dict[str, Any] = {"text": last_hash}
+    if last_seq is not None:
+        values["value"] = last_seq
+    session.execute(update(Counter).where(Counter.name == HEAD).values(**values))
 
 
 def chain_rows(

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import sqlite3
 import time
 import zoneinfo
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -26,13 +27,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, text, update
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from incident_desk import search
 from incident_desk.actor import Actor
 from incident_desk.audit.chain import COLUMNS as AUDIT_COLUMNS
 from incident_desk.audit.chain import PendingEvent, append_many, chain_rows, claim, set_head
-from incident_desk.audit.models import AuditEvent
+from incident_desk.audit.models import AuditEvent, Counter
 from incident_desk.db.base import utcnow
 from incident_desk.db.bulk import SQLiteRows, insert_rows
 from incident_desk.db.database import Database
@@ -509,19 +511,37 @@ def run_import(
     try:
         with db.transaction() as session:
             progress.update(0, len(table.rows), "Checking rows…")
-            prepared = check(session, table, mapping)
-            result.problems, result.skipped = prepared.problems, len(prepared.bad_rows)
-            if prepared.problems and (
-                not options.skip_bad_rows or any(p.row == 0 for p in prepared.problems)
-            ):
-                raise ImportProblems(prepared.problems, len(prepared.bad_rows), prepared.total)
-            _write(session, actor, prepared, mapping, source, sha, options, progress, result, started)
-            if options.dry_run:
-                raise _DryRun()
+            checker = _Checker(session, table, mapping, now=None)
+            if not checker.mapping_problems and _can_stream(session, mapping, options, source, table):
+                checker.scan_ids()
+                _stream(session, actor, checker, mapping, source, sha, options, progress, result, started)
+            else:
+                prepared = check(session, table, mapping)
+                result.problems, result.skipped = prepared.problems, len(prepared.bad_rows)
+                if prepared.problems and (
+                    not options.skip_bad_rows or any(p.row == 0 for p in prepared.problems)
+                ):
+                    raise ImportProblems(prepared.problems, len(prepared.bad_rows), prepared.total)
+                _write(session, actor, prepared, mapping, source, sha, options, progress, result, started)
+                if options.dry_run:
+                    raise _DryRun()
     except _DryRun:
         pass  # rolled back: a dry run writes nothing
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _can_stream(session: Session, mapping: Mapping, options: ImportOptions, source: str, table: Table) -> bool:
+    """Whether ``_stream`` applies: new incidents only (nothing imported from this source yet),
+    no names to create first, something to write, on SQLite (where batches are written on a
+    second thread, and where IDs are simply the next numbers)."""
+    return (
+        session.get_bind().dialect.name == "sqlite"
+        and not options.dry_run
+        and not any(not mapping.rule(name).empty for name in mapping.create_missing)
+        and len(table.rows) > 0
+        and session.execute(select(Incident.id).where(Incident.source == source).limit(1)).first() is None
+    )
 
 
 class _DryRun(Exception):
@@ -576,6 +596,33 @@ def _create_missing(session: Session, prepared: Prepared, result: ImportResult) 
     }
 
 
+def _larger_cache(session: Session) -> Any:
+    """A bigger page cache for this connection during a large SQLite import (a context manager)."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def larger() -> Iterator[None]:
+        if session.get_bind().dialect.name != "sqlite":
+            yield
+            return
+        # A large import touches every index of the incidents table, and SQLite's default
+        # 2 MB cache would spill to the WAL over and over.
+        previous = session.execute(text("PRAGMA cache_size")).scalar_one()
+        session.execute(text("PRAGMA cache_size = -262144"))
+        try:
+            yield
+        finally:
+            session.execute(text(f"PRAGMA cache_size = {int(previous)}"))
+
+    return larger()
+
+
+def _existing(session: Session, source: str) -> dict[str, tuple[Any, ...]]:
+    """Incidents imported before from the same source, by external ID: (id, external_id, *COMPARED)."""
+    cols = [Incident.__table__.c[c] for c in ("id", "external_id", *COMPARED)]
+    return {r[1]: tuple(r) for r in session.execute(select(*cols).where(Incident.source == source))}
+
+
 def _write(
     session: Session,
     actor: Actor,
@@ -588,44 +635,12 @@ def _write(
     result: ImportResult,
     started: float,
 ) -> None:
-    if session.get_bind().dialect.name == "sqlite" and not options.dry_run:
-        # A bigger page cache for this connection: a large import touches every index of the
-        # incidents table, and SQLite's default 2 MB cache would spill to the WAL over and over.
-        previous = session.execute(text("PRAGMA cache_size")).scalar_one()
-        session.execute(text("PRAGMA cache_size = -262144"))
-        try:
-            _write_rows(session, actor, prepared, mapping, source, sha, options, progress, result, started)
-        finally:
-            session.execute(text(f"PRAGMA cache_size = {int(previous)}"))
-        return
-    _write_rows(session, actor, prepared, mapping, source, sha, options, progress, result, started)
-
-
-def _write_rows(
-    session: Session,
-    actor: Actor,
-    prepared: Prepared,
-    mapping: Mapping,
-    source: str,
-    sha: str,
-    options: ImportOptions,
-    progress: Progress,
-    result: ImportResult,
-    started: float,
-) -> None:
-    org = _org(session)
-    now = utcnow()
-    rows = prepared.rows
-    total = len(rows)
-    existing: dict[str, tuple[Any, ...]] = {}
-    cols = [Incident.__table__.c[c] for c in ("id", "external_id", *COMPARED)]
-    for r in session.execute(select(*cols).where(Incident.source == source)):
-        existing[r[1]] = tuple(r)
+    """Write checked rows: updates of rows imported before, then the new incidents."""
+    existing = _existing(session, source)
     _create_missing(session, prepared, result)
-
     new_rows: list[dict[str, Any]] = []
     changed: list[dict[str, Any]] = []
-    for rec in rows:
+    for rec in prepared.rows:
         old = existing.get(rec["external_id"])
         if old is None:
             new_rows.append(rec)
@@ -645,237 +660,379 @@ def _write_rows(
     if options.dry_run:
         return
 
-    run_id = session.execute(
-        insert(ImportRun)
-        .values(
-            source=source,
-            file_sha256=sha,
-            mapping_name=mapping.name[:100],
-            started_at=now,
-            status="running",
-            user_id=actor.user_id,
-            created=0,
-            updated=0,
-            skipped=0,
-        )
-        .returning(ImportRun.id)
-    ).scalar_one()
-    result.run_id = run_id
-    events: list[PendingEvent] = []
-    if changed:
-        _update(session, changed, now)
-        events += [
-            PendingEvent(
-                "update",
-                "incident",
-                c["b_id"],
-                c["b_id"],
-                f"Updated from import of {source}",
-                {"changes": sorted(c["changes"]), "row": c["row"], "import_run": run_id},
-                now,
-                actor.user_id,
-                actor.name,
+    with _larger_cache(session):
+        run = _NewIncidents(session, actor, mapping, source, sha, options, progress, started, len(new_rows))
+        if changed:
+            _update(session, changed, run.now)
+            append_many(
+                session,
+                [
+                    PendingEvent(
+                        "update",
+                        "incident",
+                        c["b_id"],
+                        c["b_id"],
+                        f"Updated from import of {source}",
+                        {"changes": sorted(c["changes"]), "row": c["row"], "import_run": run.run_id},
+                        run.now,
+                        actor.user_id,
+                        actor.name,
+                    )
+                    for c in changed
+                ],
             )
-            for c in changed
-        ]
-        append_many(session, events)
-        events = []
+        new_rows.sort(key=lambda r: (r["reported_at"], r["row"]))
+        run.start(reserve=len(new_rows))
+        ids = _reserve_ids(session, len(new_rows), run.paused_after)
+        refs: dict[int, list[str]] = {}
+        by_year: dict[int, int] = {}
+        for rec in new_rows:
+            by_year[rec["reported_at"].year] = by_year.get(rec["reported_at"].year, 0) + 1
+        for year, count in sorted(by_year.items()):
+            refs[year] = references.reserve(session, run.prefix, year, count)[::-1]
+        batch = max(1, options.batch_size)
+        try:
+            for start in range(0, len(new_rows), batch):
+                part = new_rows[start : start + batch]
+                run.add(part, ids[start : start + batch], [refs[r["reported_at"].year].pop() for r in part])
+            run.writer.finish()
+        finally:
+            run.writer.close()
+        run.finish(result, sha, sorted(prepared.bad_rows), len(prepared.rows) + result.skipped)
 
-    new_rows.sort(key=lambda r: (r["reported_at"], r["row"]))
-    paused_after = search.pause(session)
-    suspended = _suspend_paused_triggers(session)
-    ids = _reserve_ids(session, len(new_rows), paused_after)
-    refs: dict[int, list[str]] = {}
-    by_year: dict[int, int] = {}
-    for rec in new_rows:
-        by_year[rec["reported_at"].year] = by_year.get(rec["reported_at"].year, 0) + 1
-    for year, count in sorted(by_year.items()):
-        refs[year] = references.reserve(session, org.reference_prefix, year, count)[::-1]
-    status = mapping.status
-    closed = status == "closed"
-    note = f"Imported from {source}"
-    incident_constants = {
-        "status": status,
-        "acknowledged_at": None,
-        "submitted_at": None,
-        "signed_off_at": None,
-        "resolved_at": None,
-        "currency": org.currency,
-        "reporter_id": None,
-        "assignee_id": None,
-        "five_whys": [],
-        "voided": False,
-        "source": source,
-        "direct_cost": ZERO,
-        "indirect_cost": ZERO,
-        "satisfaction": None,
-        "priority": None,
-        "response_due_at": None,
-        "resolution_summary": "",
-        "root_cause": "",
-        "lessons_learned": "",
-        "void_reason": "",
-        "voided_at": None,
-        "voided_by_id": None,
-        "created_at": now,
-        "updated_at": now,
-        "created_by_id": actor.user_id,
-        "version": 1,
-    }
-    change_constants = {
-        "from_status": None,
-        "to_status": status,
-        "user_id": actor.user_id,
-        "user_name": actor.name,
-        "note": note,
-    }
-    person_columns = ("incident_id", *PERSON_FIELDS, "date_of_death")
-    person_constants = {k: v for k, v in PERSON_DEFAULTS.items() if k not in person_columns}
-    user_id, user_name = actor.user_id, actor.name
-    sqlite = not db_is_postgres(session)
-    tables = (
-        (Incident.__table__, INCIDENT_COLUMNS, incident_constants, ()),
-        (StatusChange.__table__, ("incident_id", "at"), change_constants, ()),
-        (Person.__table__, person_columns, person_constants, ()),
-        (AuditEvent.__table__, AUDIT_COLUMNS, None, ("details",) if sqlite else ()),
-    )
-    conn = session.connection()
-    writers = [SQLiteRows(session, t, cols, const, raw=raw) for t, cols, const, raw in tables] if sqlite else []
-    seq, prev_hash = claim(session, len(new_rows)) if new_rows else (0, "")
-    indexed_to = paused_after
-    writer = BatchWriter(threaded=sqlite and len(new_rows) > options.batch_size)
-    batch = max(1, options.batch_size)
+
+def _stream(
+    session: Session,
+    actor: Actor,
+    checker: _Checker,
+    mapping: Mapping,
+    source: str,
+    sha: str,
+    options: ImportOptions,
+    progress: Progress,
+    result: ImportResult,
+    started: float,
+) -> None:
+    """Check and write new incidents a batch at a time (SQLite; a file none of whose rows exist yet).
+
+    The same result as ``check`` followed by ``_write``: rows are taken in the order new
+    incidents are numbered (by when they were reported, then by row), each batch is checked
+    while the one before it is being written, and the IDs, references and audit events follow
+    on from the rows that pass. A row with a problem stops the writing unless bad rows are
+    skipped; the rest are still checked so that the problem list is complete, and the caller's
+    transaction then rolls back what was written.
+    """
+    rows = checker.table.rows
+    keys = [checker.reported_at(i) for i in range(len(rows))]
+    order = sorted(range(len(rows)), key=lambda i: (keys[i] is None, keys[i] or _EPOCH, i))
+    problems: list[Problem] = []
+    bad: set[int] = set()
+    writing = True
+    with _larger_cache(session):
+        run = _NewIncidents(session, actor, mapping, source, sha, options, progress, started, len(rows))
+        run.start(reserve=0)
+        next_id = run.paused_after + 1
+        # The last reference number of each year, read now: from here on only the writer thread
+        # uses the connection (the write lock keeps anyone else from numbering meanwhile).
+        years = {key.year for key in keys if key is not None}
+        numbers = {year: _last_reference_number(session, year) for year in years}
+        used: set[int] = set()
+        batch = max(1, options.batch_size)
+        try:
+            for start in range(0, len(order), batch):
+                good: list[dict[str, Any]] = []
+                checker.check_rows(order[start : start + batch], good, problems, bad)
+                if writing and problems and not options.skip_bad_rows:
+                    writing = False  # ImportProblems below; go on checking for the full list
+                    run.writer.close()
+                if not writing:
+                    progress.update(0, len(rows), "Checking rows…")
+                    continue
+                if not good:
+                    continue
+                refs = []
+                for rec in good:
+                    year = rec["reported_at"].year
+                    numbers[year] += 1
+                    used.add(year)
+                    refs.append(references.format_reference(run.prefix, year, numbers[year]))
+                run.add(good, range(next_id, next_id + len(good)), refs)
+                next_id += len(good)
+            run.writer.finish()
+        finally:
+            run.writer.close()
+        problems.sort(key=lambda p: p.row)
+        result.problems, result.skipped = problems, len(bad)
+        if not writing:
+            raise ImportProblems(problems, len(bad), len(rows))
+        result.created = run.created
+        for year in sorted(used):
+            references.ensure_at_least(session, year, numbers[year])
+        run.finish(result, sha, sorted(bad), len(rows))
+
+
+def _run_sql(cursor: Any, sql: str, params: Sequence[Any]) -> None:
+    """One statement on the DB-API cursor (no per-statement work in Python on the writer thread),
+    its errors wrapped as SQLAlchemy wraps them (``Database.transaction`` explains those)."""
     try:
-        for start in range(0, len(new_rows), batch):
-            inc_rows, change_rows, people_rows, events = [], [], [], []
-            batch_ids = ids[start : start + batch]
-            for rec, iid in zip(new_rows[start : start + batch], batch_ids, strict=True):
-                reported_at = rec["reported_at"]
-                ref = refs[reported_at.year].pop()
-                external_id = rec["external_id"]
-                inc_rows.append(
+        cursor.execute(sql, params)
+    except sqlite3.Error as exc:
+        raise sa_exc.DBAPIError.instance(sql[:200], None, exc, sqlite3.Error) from exc
+
+
+def _last_reference_number(session: Session, year: int) -> int:
+    """The counter references.reserve bumps for ``year`` (0 before the year's first incident)."""
+    value = session.execute(select(Counter.value).where(Counter.name == f"ref:{year}")).scalar_one_or_none()
+    return int(value or 0)
+
+
+_EPOCH = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
+
+
+class _NewIncidents:
+    """Writes new incidents a batch at a time: the incident, its status history row, the injured
+    person and one audit event each, and (on SQLite) their search index entries; on SQLite on
+    the writer thread (see imports.pipeline) while the next batch is prepared."""
+
+    def __init__(
+        self,
+        session: Session,
+        actor: Actor,
+        mapping: Mapping,
+        source: str,
+        sha: str,
+        options: ImportOptions,
+        progress: Progress,
+        started: float,
+        expected: int,
+    ) -> None:
+        org = _org(session)
+        self.session, self.actor, self.mapping, self.source = session, actor, mapping, source
+        self.progress, self.started, self.expected = progress, started, expected
+        self.prefix = org.reference_prefix
+        self.now = now = utcnow()
+        self.sqlite = not db_is_postgres(session)
+        self.created = 0
+        self.run_id: int = session.execute(
+            insert(ImportRun)
+            .values(
+                source=source,
+                file_sha256=sha,
+                mapping_name=mapping.name[:100],
+                started_at=now,
+                status="running",
+                user_id=actor.user_id,
+                created=0,
+                updated=0,
+                skipped=0,
+            )
+            .returning(ImportRun.id)
+        ).scalar_one()
+        self.closed = mapping.status == "closed"
+        incident_constants = {
+            "status": mapping.status,
+            "acknowledged_at": None,
+            "submitted_at": None,
+            "signed_off_at": None,
+            "resolved_at": None,
+            "currency": org.currency,
+            "reporter_id": None,
+            "assignee_id": None,
+            "five_whys": [],
+            "voided": False,
+            "source": source,
+            "direct_cost": ZERO,
+            "indirect_cost": ZERO,
+            "satisfaction": None,
+            "priority": None,
+            "response_due_at": None,
+            "resolution_summary": "",
+            "root_cause": "",
+            "lessons_learned": "",
+            "void_reason": "",
+            "voided_at": None,
+            "voided_by_id": None,
+            "created_at": now,
+            "updated_at": now,
+            "created_by_id": actor.user_id,
+            "version": 1,
+        }
+        change_constants = {
+            "from_status": None,
+            "to_status": mapping.status,
+            "user_id": actor.user_id,
+            "user_name": actor.name,
+            "note": f"Imported from {source}",
+        }
+        person_columns = ("incident_id", *PERSON_FIELDS, "date_of_death")
+        person_constants = {k: v for k, v in PERSON_DEFAULTS.items() if k not in person_columns}
+        self.tables = (
+            (Incident.__table__, INCIDENT_COLUMNS, incident_constants, ()),
+            (StatusChange.__table__, ("incident_id", "at"), change_constants, ()),
+            (Person.__table__, person_columns, person_constants, ()),
+            (AuditEvent.__table__, AUDIT_COLUMNS, None, ("details",) if self.sqlite else ()),
+        )
+        self.batch = max(1, options.batch_size)
+        self.writer = BatchWriter(threaded=False)
+
+    def start(self, reserve: int) -> None:
+        """Pause search indexing and claim the audit chain; then only ``add`` until ``finish``."""
+        session = self.session
+        self.paused_after = self.indexed_to = search.pause(session)
+        self.suspended = _suspend_paused_triggers(session)
+        self.seq, self.prev_hash = claim(session, reserve)
+        self.cursor = session.connection().connection.dbapi_connection.cursor() if self.sqlite else None
+        self.row_writers = (
+            [SQLiteRows(session, t, cols, const, raw=raw) for t, cols, const, raw in self.tables]
+            if self.sqlite
+            else []
+        )
+        self.writer = BatchWriter(threaded=self.sqlite and self.expected > self.batch)
+
+    def add(self, recs: Sequence[dict[str, Any]], ids: Sequence[int], refs: Sequence[str]) -> None:
+        """Queue one batch of checked rows with their ids and references (plain Python until submitted)."""
+        inc_rows, change_rows, people_rows, events = [], [], [], []
+        closed, source, now, run_id = self.closed, self.source, self.now, self.run_id
+        user_id, user_name = self.actor.user_id, self.actor.name
+        for rec, iid, ref in zip(recs, ids, refs, strict=True):
+            reported_at = rec["reported_at"]
+            external_id = rec["external_id"]
+            inc_rows.append(
+                (
+                    iid,
+                    ref,
+                    rec["title"],
+                    rec.get("description", ""),
+                    rec.get("immediate_actions", ""),
+                    rec["type_id"],
+                    rec["severity_id"],
+                    rec["occurred_at"],
+                    reported_at,
+                    rec["occurred_date"],
+                    rec["occurred_hour"],
+                    rec["occurred_weekday"],
+                    reported_at if closed else None,
+                    rec["site_id"],
+                    rec["location_id"],
+                    rec["customer_id"],
+                    rec.get("reporter_name", ""),
+                    external_id,
+                )
+            )
+            change_rows.append((iid, reported_at))
+            person = rec.get("person")
+            if person is not None:
+                people_rows.append(
                     (
                         iid,
-                        ref,
-                        rec["title"],
-                        rec.get("description", ""),
-                        rec.get("immediate_actions", ""),
-                        rec["type_id"],
-                        rec["severity_id"],
-                        rec["occurred_at"],
-                        reported_at,
-                        rec["occurred_date"],
-                        rec["occurred_hour"],
-                        rec["occurred_weekday"],
-                        reported_at if closed else None,
-                        rec["site_id"],
-                        rec["location_id"],
-                        rec["customer_id"],
-                        rec.get("reporter_name", ""),
-                        external_id,
+                        *[person[k] for k in PERSON_FIELDS],
+                        rec["occurred_date"] if person["treatment"] == "fatality" else None,
                     )
                 )
-                change_rows.append((iid, reported_at))
-                person = rec.get("person")
-                if person is not None:
-                    people_rows.append(
-                        (
-                            iid,
-                            *[person[k] for k in PERSON_FIELDS],
-                            rec["occurred_date"] if person["treatment"] == "fatality" else None,
-                        )
-                    )
-                events.append(
-                    PendingEvent(
-                        "import",
-                        "incident",
-                        iid,
-                        iid,
-                        f"Imported {ref} from {source}",
-                        {"row": rec["row"], "external_id": external_id, "import_run": run_id},
-                        now,
-                        user_id,
-                        user_name,
-                    )
+            events.append(
+                PendingEvent(
+                    "import",
+                    "incident",
+                    iid,
+                    iid,
+                    f"Imported {ref} from {source}",
+                    {"row": rec["row"], "external_id": external_id, "import_run": run_id},
+                    now,
+                    user_id,
+                    user_name,
                 )
-            audit_rows, prev_hash = chain_rows(events, seq, prev_hash, details_as_text=sqlite)
-            seq += len(audit_rows)
-            batches = (inc_rows, change_rows, people_rows, audit_rows)
-            steps: list[Callable[[], object]] = []
-            if sqlite:
-                for rows_writer, rows in zip(writers, batches, strict=True):
-                    steps += [partial(conn.exec_driver_sql, sql, p) for sql, p in rows_writer.statements(rows)]
-                # The new incidents into the search index, a batch at a time (see search.resume).
-                first_id, indexed_to = batch_ids[0], batch_ids[-1]
-                steps.append(partial(conn.exec_driver_sql, _INDEX_NEW, (first_id, indexed_to)))
-            else:
-                for (table, cols, const, raw), rows in zip(tables, batches, strict=True):
-                    steps.append(partial(insert_rows, session, table, cols, rows, const, raw=raw))
-            writer.submit(steps, len(inc_rows))
-            elapsed = max(1e-6, time.perf_counter() - started)
-            progress.update(
-                writer.done,
-                len(new_rows),
-                f"Imported {writer.done:,} of {len(new_rows):,} new incidents ({writer.done / elapsed:,.0f} rows/s)",
             )
-        writer.finish()
-    finally:
-        writer.close()
-    if new_rows:
-        set_head(session, prev_hash)
-        progress.update(len(new_rows), len(new_rows), f"Imported {len(new_rows):,} new incidents; indexing…")
-    _restore_triggers(session, suspended)
-    search.resume(session, indexed_to)
-    if db_is_postgres(session) and new_rows:
+        audit_rows, self.prev_hash = chain_rows(events, self.seq, self.prev_hash, details_as_text=self.sqlite)
+        self.seq += len(audit_rows)
+        batches = (inc_rows, change_rows, people_rows, audit_rows)
+        steps: list[Callable[[], object]] = []
+        if self.sqlite:
+            cursor = self.cursor
+            for rows_writer, rows in zip(self.row_writers, batches, strict=True):
+                steps += [partial(_run_sql, cursor, sql, p) for sql, p in rows_writer.statements(rows)]
+            # The new incidents into the search index, a batch at a time (see search.resume).
+            steps.append(partial(_run_sql, cursor, _INDEX_NEW, (ids[0], ids[-1])))
+            self.indexed_to = ids[-1]
+        else:
+            for (table, cols, const, raw), rows in zip(self.tables, batches, strict=True):
+                steps.append(partial(insert_rows, self.session, table, cols, rows, const, raw=raw))
+        self.writer.submit(steps, len(inc_rows))
+        self.created += len(inc_rows)
+        done, elapsed = self.writer.done, max(1e-6, time.perf_counter() - self.started)
+        self.progress.update(
+            done,
+            self.expected,
+            f"Imported {done:,} of {self.expected:,} new incidents ({done / elapsed:,.0f} rows/s)",
+        )
+
+    def finish(self, result: ImportResult, sha: str, bad_rows: list[int], rows: int) -> None:
+        """After the writer has finished: the chain head, search, and the import run's record and event."""
+        session, actor, source, mapping = self.session, self.actor, self.source, self.mapping
+        if self.cursor is not None:
+            self.cursor.close()
+        if self.created:
+            set_head(session, self.prev_hash, self.seq - 1)
+            self.progress.update(self.created, self.created, f"Imported {self.created:,} new incidents")
+        _restore_triggers(session, self.suspended)
+        search.resume(session, self.indexed_to)
+        if not self.sqlite and self.created:
+            session.execute(
+                text(
+                    "SELECT setval(pg_get_serial_sequence('incidents', 'id'), "
+                    "(SELECT COALESCE(MAX(id), 1) FROM incidents))"
+                )
+            )
+        finished = utcnow()
         session.execute(
-            text(
-                "SELECT setval(pg_get_serial_sequence('incidents', 'id'), "
-                "(SELECT COALESCE(MAX(id), 1) FROM incidents))"
+            update(ImportRun)
+            .where(ImportRun.id == self.run_id)
+            .values(
+                finished_at=finished,
+                created=result.created,
+                updated=result.updated,
+                skipped=result.skipped + result.unchanged,
+                status="completed",
             )
         )
-    finished = utcnow()
-    session.execute(
-        update(ImportRun)
-        .where(ImportRun.id == run_id)
-        .values(
-            finished_at=finished,
-            created=result.created,
-            updated=result.updated,
-            skipped=result.skipped + result.unchanged,
-            status="completed",
+        result.run_id = self.run_id
+        summary = (
+            f"Imported {source} ({mapping.name or 'custom mapping'}): {result.created:,} new, "
+            f"{result.updated:,} updated, {result.unchanged:,} unchanged, {result.skipped:,} rows skipped"
         )
-    )
-    summary = (
-        f"Imported {source} ({mapping.name or 'custom mapping'}): {result.created:,} new, "
-        f"{result.updated:,} updated, {result.unchanged:,} unchanged, {result.skipped:,} rows skipped"
-    )
-    append_many(
-        session,
-        [
-            PendingEvent(
-                "import",
-                "import_run",
-                run_id,
-                None,
-                summary,
-                {
-                    "source": source,
-                    "sha256": sha,
-                    "mapping": mapping.to_dict(),
-                    "rows": total + result.skipped,
-                    "created": result.created,
-                    "updated": result.updated,
-                    "unchanged": result.unchanged,
-                    "skipped_rows": sorted(prepared.bad_rows)[:1000],
-                    "new_customers": result.created_names.get("customer", 0),
-                    "new_sites": result.created_names.get("site", 0),
-                },
-                finished,
-                actor.user_id,
-                actor.name,
-            )
-        ],
-    )
+        append_many(
+            session,
+            [
+                PendingEvent(
+                    "import",
+                    "import_run",
+                    self.run_id,
+                    None,
+                    summary,
+                    {
+                        "source": source,
+                        "sha256": sha,
+                        "mapping": mapping.to_dict(),
+                        "rows": rows,
+                        "created": result.created,
+                        "updated": result.updated,
+                        "unchanged": result.unchanged,
+                        "skipped_rows": bad_rows[:1000],
+                        "new_customers": result.created_names.get("customer", 0),
+                        "new_sites": result.created_names.get("site", 0),
+                    },
+                    finished,
+                    actor.user_id,
+                    actor.name,
+                )
+            ],
+        )
+
+
+# What search.resume runs for the rows written while paused, for one batch's id range.
+_INDEX_NEW = (
+    f"INSERT INTO incident_search(rowid, {SEARCH_COLUMNS}) "
+    f"SELECT id, {SEARCH_COLUMNS} FROM incident_search_source WHERE id BETWEEN ? AND ?"
+)
 
 
 # The search index's insert triggers (migration 0003_search) do nothing while search is paused,
@@ -885,11 +1042,6 @@ def _write_rows(
 # the SQL they were stored with, before the commit. Both happen inside the one transaction, so
 # other connections never see the schema without them, and a failure, Cancel or crash rolls the
 # drop back with everything else.
-# What search.resume runs for the rows written while paused, for one batch's id range.
-_INDEX_NEW = (
-    f"INSERT INTO incident_search(rowid, {SEARCH_COLUMNS}) "
-    f"SELECT id, {SEARCH_COLUMNS} FROM incident_search_source WHERE id BETWEEN ? AND ?"
-)
 _PAUSED_GUARD = "WHEN NOT EXISTS (SELECT 1 FROM counters WHERE name = 'search:paused')"
 
 
