@@ -180,8 +180,13 @@ def chain_rows(
         if at_json is None:
             at_json = hashed_at[at] = _scalar(_hashed_at(at))
         details = ev.details
-        details = {} if not details else details if _is_plain(details) else jsonable(details)
-        details_json = encode(details)
+        if not details:
+            details, details_json = {}, "{}"
+        elif _is_plain(details):
+            details_json = _encode_flat(details)
+        else:
+            details = jsonable(details)
+            details_json = encode(details)
         text = (
             f'{{"at":{at_json},"details":{details_json},"entity":{_scalar(ev.entity)},'
             f'"entity_id":{_scalar(ev.entity_id)},"incident_id":{_scalar(ev.incident_id)},'
@@ -210,6 +215,21 @@ def chain_rows(
 
 
 _encode_string = json.encoder.encode_basestring  # what the canonical encoder uses for strings
+
+# The canonical encoder's own C core, for flat dicts of plain values (which cannot be circular):
+# the same text as ``_CANONICAL.encode`` without its per-call set-up in Python.
+_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+_FLAT = (
+    _c_make_encoder(None, _CANONICAL.default, _encode_string, None, ":", ",", True, False, True)
+    if _c_make_encoder is not None
+    else None
+)
+
+
+def _encode_flat(details: dict[str, Any]) -> str:
+    if _FLAT is None:  # pragma: no cover - Python without the json C accelerator
+        return _CANONICAL.encode(details)
+    return "".join(_FLAT(details, 0))
 
 
 def _scalar(value: Any) -> str:
