@@ -20,6 +20,7 @@ import sqlite3
 import time
 import zoneinfo
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import partial
@@ -596,25 +597,20 @@ def _create_missing(session: Session, prepared: Prepared, result: ImportResult) 
     }
 
 
-def _larger_cache(session: Session) -> Any:
-    """A bigger page cache for this connection during a large SQLite import (a context manager)."""
-    from contextlib import contextmanager
-
-    @contextmanager
-    def larger() -> Iterator[None]:
-        if session.get_bind().dialect.name != "sqlite":
-            yield
-            return
-        # A large import touches every index of the incidents table, and SQLite's default
-        # 2 MB cache would spill to the WAL over and over.
-        previous = session.execute(text("PRAGMA cache_size")).scalar_one()
-        session.execute(text("PRAGMA cache_size = -262144"))
-        try:
-            yield
-        finally:
-            session.execute(text(f"PRAGMA cache_size = {int(previous)}"))
-
-    return larger()
+@contextmanager
+def _larger_cache(session: Session) -> Iterator[None]:
+    """A bigger page cache for this connection during a large SQLite import."""
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    # A large import touches every index of the incidents table, and SQLite's default
+    # 2 MB cache would spill to the WAL over and over.
+    previous = session.execute(text("PRAGMA cache_size")).scalar_one()
+    session.execute(text("PRAGMA cache_size = -262144"))
+    try:
+        yield
+    finally:
+        session.execute(text(f"PRAGMA cache_size = {int(previous)}"))
 
 
 def _existing(session: Session, source: str) -> dict[str, tuple[Any, ...]]:
