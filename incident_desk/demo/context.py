@@ -52,6 +52,11 @@ class DemoContext:
     users: dict[str, int] = field(default_factory=dict)  # demo role key -> user id
     passwords: dict[str, str] = field(default_factory=dict)  # username -> password, printed at the end
     incident_ids: list[int] = field(default_factory=list)
+    # What the incidents step wrote, kept in memory so later steps need not read it back:
+    # ``demo.incidents.DemoIncident`` rows in id order, and each incident's rejections
+    # (awaiting sign-off -> assessment) as (at, user_id, note), in time order.
+    incidents: list[Any] = field(default_factory=list)
+    rejections: dict[int, list[tuple[dt.datetime, int | None, str]]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
