@@ -53,7 +53,15 @@ def test_insert_rows_stores_what_bulk_insert_stores(db, make_incident):
         (iid, "W. Itness", "witness", dt.date(1980, 2, 3), dt.time(7, 30), True, None),
         (iid, "I. Njured", "injured", None, None, False, dt.date(2026, 5, 6)),
     ]
-    person_cols = ("incident_id", "name", "role", "date_of_birth", "time_of_event", "treated_in_er", "date_of_death")
+    person_cols = (
+        "incident_id",
+        "name",
+        "role",
+        "date_of_birth",
+        "time_of_event",
+        "treated_in_er",
+        "date_of_death",
+    )
     with db.transaction() as s:
         insert_rows(s, StatusChange.__table__, cols, changes)
         bulk_insert(s, StatusChange.__table__, [dict(zip(cols, r, strict=True)) for r in changes])
@@ -76,4 +84,3 @@ def test_insert_rows_checks_the_row_width(db, make_incident):
     iid = make_incident()
     with db.transaction() as s, pytest.raises(ValueError):
         insert_rows(s, StatusChange.__table__, ("incident_id", "to_status"), [(iid, "reported", "extra")])
-

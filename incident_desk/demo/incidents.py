@@ -26,6 +26,7 @@ from incident_desk.incidents import references
 from incident_desk.incidents.models import Incident, Person, StatusChange
 from incident_desk.incidents.workflow import Status
 from incident_desk.org.models import Location, Organisation, SlaTarget
+from incident_desk.signoff.canonical import INCIDENT_FIELDS
 
 CHUNK = 5000
 TYPE_WEIGHTS = {"injury": 34, "near_miss": 26, "property_damage": 13, "illness": 7, "environmental": 5,
@@ -66,7 +67,16 @@ CHANGE_COLUMNS = ("incident_id", "from_status", "to_status", "at", "user_id", "u
 class DemoIncident(NamedTuple):
     """What later demo steps need about an incident just written (names as the columns)."""
 
+    # The incident's part of a signature's content: ``signoff.canonical.INCIDENT_FIELDS``, in order.
     id: int
+    reference: str
+    title: str
+    type_id: int
+    severity_id: int
+    occurred_at: dt.datetime
+    site_id: int
+    location_id: int
+    # The workflow, for the risk and signatures steps.
     status: str
     reported_at: dt.datetime
     acknowledged_at: dt.datetime | None
@@ -74,14 +84,10 @@ class DemoIncident(NamedTuple):
     signed_off_at: dt.datetime | None
     resolved_at: dt.datetime | None
     closed_at: dt.datetime | None
-    severity_id: int
-    type_id: int
     assignee_id: int | None
-    reference: str
-    title: str
-    occurred_at: dt.datetime
-    site_id: int
-    location_id: int
+
+
+assert DemoIncident._fields[: len(INCIDENT_FIELDS)] == INCIDENT_FIELDS
 
 
 class _Weighted:
@@ -269,8 +275,9 @@ def incidents_step(ctx: DemoContext) -> None:
                 acknowledged_at, submitted_at, signed_off_at, resolved_at, closed_at,
             ))
             ctx.incidents.append(DemoIncident(
-                iid, status.value, reported_at, acknowledged_at, submitted_at, signed_off_at, resolved_at, closed_at,
-                sev_id, ctx.type_ids[type_code], assignee_id, reference, title, occurred_at, site_id, loc_id))
+                iid, reference, title, ctx.type_ids[type_code], sev_id, occurred_at, site_id, loc_id,
+                status.value, reported_at, acknowledged_at, submitted_at, signed_off_at, resolved_at, closed_at,
+                assignee_id))
             injury = scenario.get("injury")
             if injury and type_code in ("injury", "illness", "vehicle"):
                 people_rows.append(_injured(rng, iid, sev_name, injury, scenario, local, site_id, case_numbers))

@@ -97,7 +97,9 @@ def _plan(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> Plan:
     return _PLANS[key]
 
 
-def insert_rows(session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]) -> None:
+def insert_rows(
+    session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
     """Insert ``rows`` (tuples of Python values in ``columns`` order) in the session's transaction."""
     if not rows:
         return
