@@ -192,8 +192,9 @@ class _Signer:
             sig_rows: list[tuple[Any, ...]] = []
             events: list[PendingEvent] = []
             for p in sorted(planned, key=lambda p: p["signed_at"]):
-                # The content as signoff.canonical reads it from the database, built from the rows
-                # the risk step wrote (the same Bundle and content_of, so the same bytes and hash).
+                # The content as signoff.canonical reads it from the database, from the rows the
+                # risk step wrote (the Bundle load_bundles would give; content_hash_of is
+                # content_hash(content_of(...)), so the same bytes and hash).
                 row = {
                     "id": self.next_id,
                     "assessment_id": p["assessment_id"],
@@ -205,9 +206,7 @@ class _Signer:
                     "meaning": p["meaning"],
                     "comment": p["comment"],
                     "signed_at": p["signed_at"],
-                    "content_hash": canonical.content_hash(
-                        canonical.content_of(p["bundle"], as_of=p["signed_at"])
-                    ),
+                    "content_hash": canonical.content_hash_of(p["bundle"], as_of=p["signed_at"]),
                 }
                 row["signature_hash"] = canonical.signature_hash(row)
                 self.next_id += 1
