@@ -16,7 +16,9 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import repeat
 from json import encoder as json_encoder
+from operator import call, itemgetter
 from typing import Any
 
 from sqlalchemy import select
@@ -212,23 +214,37 @@ def content_hash(data: dict[str, Any]) -> str:
 _encode_str = json_encoder.encode_basestring
 
 
-def _json(value: Any) -> str:
-    cls = value.__class__
-    if cls is str:
-        return _encode_str(value)  # type: ignore[no-any-return]
-    if value is None:
-        return "null"
-    if cls is bool:
-        return "true" if value else "false"
-    if cls is int:
-        return int.__repr__(value)
+def _other(value: Any) -> str:
     return canonical(_plain(value)).decode()
 
 
-def _layout(names: tuple[str, ...], *extra: str) -> tuple[int, tuple[tuple[int, str], ...]]:
-    """How to write a row of ``names`` (and ``extra`` keys, numbered -1, -2…) as a JSON object."""
-    keys = {n: i for i, n in enumerate(names)} | {n: -1 - i for i, n in enumerate(extra)}
-    return len(names), tuple((keys[k], _encode_str(k) + ":") for k in sorted(keys))
+# The JSON of a value, by its exact type (a bool is not an int here; a datetime is the string
+# _plain makes of it); any other type, subclasses included, goes through _plain and canonical
+# as in content_of.
+_ENCODERS: dict[type, Any] = {
+    str: _encode_str,
+    dt.datetime: lambda v: _encode_str(_plain(v)),
+    int: int.__repr__,
+    bool: {True: "true", False: "false"}.__getitem__,
+    type(None): {None: "null"}.__getitem__,
+}
+_encoder_of = _ENCODERS.get
+
+
+def _layout(names: tuple[str, ...], extra: str = "") -> tuple[int, Any, str, int]:
+    """How to write a row of ``names`` (and one ``extra`` key, written by the caller) as a JSON object.
+
+    Returns the row's width, a picker of its values in sorted-key order, a %-template with one
+    slot per key in that order, and the extra key's slot (-1 without one).
+    """
+    keys = sorted({*names, *([extra] if extra else [])})
+    template = "{" + ",".join(_encode_str(k).replace("%", "%%") + ":%s" for k in keys) + "}"
+    return (
+        len(names),
+        itemgetter(*sorted(range(len(names)), key=names.__getitem__)),
+        template,
+        keys.index(extra) if extra else -1,
+    )
 
 
 _INCIDENT = _layout(INCIDENT_FIELDS)
@@ -242,11 +258,15 @@ class _ShortRow(Exception):
     """A row with fewer values than fields (``_row`` leaves the rest out): use ``content_of``."""
 
 
-def _row_json(row: Any, layout: tuple[int, tuple[tuple[int, str], ...]], *extra: str) -> str:
-    width, fields = layout
+def _row_json(row: Any, layout: tuple[int, Any, str, int], extra: str = "") -> str:
+    width, pick, template, slot = layout
     if len(row) < width:
         raise _ShortRow
-    return "{" + ",".join(key + (_json(row[i]) if i >= 0 else extra[-1 - i]) for i, key in fields) + "}"
+    values = pick(row)
+    encoded = list(map(call, map(_encoder_of, map(type, values), repeat(_other)), values))
+    if slot >= 0:
+        encoded.insert(slot, extra)
+    return template % tuple(encoded)
 
 
 def content_hash_of(bundle: Bundle, *, as_of: dt.datetime | None = None) -> str:
@@ -267,7 +287,7 @@ def content_hash_of(bundle: Bundle, *, as_of: dt.datetime | None = None) -> str:
             )
             bundle.fixed_json = (
                 '{"actions":[',
-                f'],"assessment":{_row_json(bundle.assessment, _ASSESSMENT)},"format":{_json(FORMAT)},'
+                f'],"assessment":{_row_json(bundle.assessment, _ASSESSMENT)},"format":{_ENCODERS[int](FORMAT)},'
                 f'"hazards":[{hazards}],"incident":{_row_json(bundle.incident, _INCIDENT)}}}',
             )
         actions = ",".join(_row_json(bundle.actions[i], _ACTION) for i in included)
