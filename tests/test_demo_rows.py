@@ -84,3 +84,21 @@ def test_insert_rows_checks_the_row_width(db, make_incident):
     iid = make_incident()
     with db.transaction() as s, pytest.raises(ValueError):
         insert_rows(s, StatusChange.__table__, ("incident_id", "to_status"), [(iid, "reported", "extra")])
+
+
+def test_shared_stamps_store_the_same_text(db, make_incident):
+    iid = make_incident()
+    at = [dt.datetime(2026, 5, 6, 7, 8, 9, i, tzinfo=dt.UTC) for i in range(3)]
+    cols = ("incident_id", "from_status", "to_status", "at", "user_id", "user_name", "note")
+    rows = [(iid, None, "reported", at[0], None, "", ""), (iid, "reported", "assessment", at[1], None, "", "")]
+    again = [(iid, "assessment", "awaiting_signoff", at[1], None, "", ""), (iid, None, "closed", at[2], None, "", "")]
+    stamps: dict = {}
+    with db.transaction() as s:
+        insert_rows(s, StatusChange.__table__, cols, rows, stamps=stamps)
+        insert_rows(s, StatusChange.__table__, cols, again, stamps=stamps)
+        insert_rows(s, StatusChange.__table__, cols, rows + again)
+    with db.reading() as s:
+        ids = s.scalars(select(StatusChange.id).where(StatusChange.incident_id == iid)).all()
+    stored = _stored(db, StatusChange.__table__, ids[-8:])
+    assert stored[:4] == stored[4:]
+    assert [r.at for r in stored[:4]] == [at[0], at[1], at[1], at[2]]

@@ -285,9 +285,11 @@ def incidents_step(ctx: DemoContext) -> None:
                 people_rows.append((
                     iid, f"{choice(FIRST_NAMES)} {choice(LAST_NAMES)}", "witness", _EMPLOYMENT(rng),
                     choice(JOB_TITLES), "", WITNESS_STATEMENT, *WITNESS_REST))
-        insert_rows(s, Incident.__table__, INCIDENT_COLUMNS, inc_rows)
+        stamps: dict[int, Any] = {}  # an incident's stage times, formatted once for its row and history
+        insert_rows(s, Incident.__table__, INCIDENT_COLUMNS, inc_rows, stamps=stamps)
         insert_rows(s, Person.__table__, PERSON_COLUMNS, people_rows)
-        insert_rows(s, StatusChange.__table__, CHANGE_COLUMNS, change_rows)
+        insert_rows(s, StatusChange.__table__, CHANGE_COLUMNS, change_rows, stamps=stamps)
+        del stamps
         audit_events.sort(key=lambda e: e.at or now)
         append_many(s, audit_events)
         ctx.incident_ids.extend(r[0] for r in inc_rows)

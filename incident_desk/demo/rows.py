@@ -24,7 +24,7 @@ from incident_desk.db.bulk import bulk_insert
 
 _UTC = dt.UTC
 Converter = Callable[[Any], Any]
-Plan = tuple[str, list[tuple[int, Callable[[], Converter]]], list[str]]
+Plan = tuple[str, list[tuple[int, Callable[[Any], Converter]]], list[str]]
 # (dialect, table, columns) -> SQL, (column index, converter factory), columns filled with their defaults.
 _PLANS: dict[tuple[str, str, tuple[str, ...]], Plan] = {}
 
@@ -38,6 +38,26 @@ def sqlite_timestamp(value: dt.datetime | None) -> str | None:
             raise ValueError(f"naive datetime {value!r} given where a timezone-aware one is required")
         value = value.astimezone(_UTC)
     return value.isoformat(" ", "microseconds")[:26]
+
+
+def _shared_timestamps(stamps: dict[int, tuple[dt.datetime, str]]) -> Converter:
+    """``sqlite_timestamp`` once per datetime object across the calls sharing ``stamps``.
+
+    The generators reuse one datetime object for an incident's stage in its row and in its
+    history; ``stamps`` keeps each object with its text, so an id is never reused meanwhile.
+    """
+
+    def convert(value: dt.datetime | None) -> str | None:
+        if value is None:
+            return None
+        hit = stamps.get(id(value))
+        if hit is not None:
+            return hit[1]
+        text = sqlite_timestamp(value)
+        stamps[id(value)] = (value, text)  # type: ignore[assignment]
+        return text
+
+    return convert
 
 
 def _memoised(proc: Converter) -> Converter:
@@ -76,16 +96,17 @@ def _plan(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> Plan:
         for col in table.c:
             if col.key not in columns and _default(table, col.key)[0]:
                 names.append(col.key)
-        factories: list[tuple[int, Callable[[], Converter]]] = []
+        # Each factory takes the call's shared ``stamps`` (or None) and returns the converter.
+        factories: list[tuple[int, Callable[[Any], Converter]]] = []
         for i, name in enumerate(names):
             type_ = table.c[name].type
-            factory: Callable[[], Converter] | None = None
+            factory: Callable[[Any], Converter] | None = None
             if isinstance(type_, UTCDateTime):
-                factory = lambda: sqlite_timestamp  # noqa: E731
+                factory = lambda stamps: sqlite_timestamp if stamps is None else _shared_timestamps(stamps)  # noqa: E731
             else:
                 proc = type_._cached_bind_processor(dialect)
                 if proc is not None:
-                    factory = lambda proc=proc: _memoised(proc)  # noqa: E731
+                    factory = lambda _stamps, proc=proc: _memoised(proc)  # noqa: E731
             if factory is not None:
                 factories.append((i, factory))
         quote = dialect.identifier_preparer.quote
@@ -98,9 +119,18 @@ def _plan(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> Plan:
 
 
 def insert_rows(
-    session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    stamps: dict[int, tuple[dt.datetime, str]] | None = None,
 ) -> None:
-    """Insert ``rows`` (tuples of Python values in ``columns`` order) in the session's transaction."""
+    """Insert ``rows`` (tuples of Python values in ``columns`` order) in the session's transaction.
+
+    ``stamps``, a dict shared by several calls for one batch (and dropped with it), formats
+    each datetime object once for all of them.
+    """
     if not rows:
         return
     columns = tuple(columns)
@@ -116,6 +146,6 @@ def insert_rows(
     # Defaults once per call, as bulk_insert does (a callable default such as utcnow included).
     values.extend(repeat(_default(table, k)[1], n) for k in defaulted)
     for i, factory in factories:
-        values[i] = list(map(factory(), values[i]))
+        values[i] = list(map(factory(stamps), values[i]))
     params = list(zip(*values, strict=True))
     session.connection().exec_driver_sql(sql, params)
