@@ -81,3 +81,30 @@ def test_demo_signatures_hash_the_same_from_the_database(db):
     assert len(sigs) > 50
     for x in sigs:
         assert canonical.content_hash_of(bundles[x.assessment_id], as_of=x.signed_at) == x.content_hash
+
+
+def test_signature_hash_of_is_signature_hash():
+    base = {
+        "id": 5,
+        "assessment_id": 11,
+        "incident_id": 7,
+        "signer_id": None,
+        "signer_name": 'Zoë "Ærø" \\ 雷\n',
+        "role": "manager",
+        "level": 2,
+        "meaning": "Approved",
+        "comment": "",
+        "signed_at": dt.datetime(2026, 3, 1, 9, 30, 15, 0, tzinfo=zoneinfo.ZoneInfo("Europe/Warsaw")),
+        "content_hash": "ab" * 32,
+        "signature_hash": "ignored",
+    }
+    variants = [
+        base,
+        {**base, "signed_at": base["signed_at"].replace(microsecond=7)},
+        {**base, "level": Score.TWELVE, "role": Band.HIGH, "comment": True},
+        {**base, "signer_id": 2.5, "comment": Decimal("1.5")},
+    ]
+    hashes = {canonical.signature_hash_of(v) for v in variants}
+    assert len(hashes) == len(variants)
+    for v in variants:
+        assert canonical.signature_hash_of(v) == canonical.signature_hash(v)

@@ -208,7 +208,7 @@ class _Signer:
                     "signed_at": p["signed_at"],
                     "content_hash": canonical.content_hash_of(p["bundle"], as_of=p["signed_at"]),
                 }
-                row["signature_hash"] = canonical.signature_hash(row)
+                row["signature_hash"] = canonical.signature_hash_of(row)  # = signature_hash(row)
                 self.next_id += 1
                 sig_rows.append(tuple(row.values()))
                 approved = p["meaning"] == APPROVED

@@ -312,6 +312,22 @@ def signature_hash(sig: Signature | dict[str, Any]) -> str:
     return hashlib.sha256(b"signature:" + canonical(signature_fields(sig))).hexdigest()
 
 
+_SIGNATURE_KEYS = tuple(sorted(SIGNATURE_FIELDS))
+_SIGNATURE_TEMPLATE = "{" + ",".join(_encode_str(k) + ":%s" for k in _SIGNATURE_KEYS) + "}"
+_SIGNED_AT = _SIGNATURE_KEYS.index("signed_at")
+_pick_signature = itemgetter(*_SIGNATURE_KEYS)
+
+
+def signature_hash_of(values: dict[str, Any]) -> str:
+    """``signature_hash(values)`` for a dict of a signature's fields, written straight to canonical JSON."""
+    picked = _pick_signature(values)
+    encoded = list(map(call, map(_encoder_of, map(type, picked), repeat(_other)), picked))
+    encoded[_SIGNED_AT] = _encode_str(
+        values["signed_at"].astimezone(dt.UTC).isoformat(timespec="microseconds")
+    )
+    return hashlib.sha256(b"signature:" + (_SIGNATURE_TEMPLATE % tuple(encoded)).encode()).hexdigest()
+
+
 @dataclass(frozen=True)
 class Difference:
     part: str  # incident, assessment, hazard, action
