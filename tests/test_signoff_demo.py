@@ -72,11 +72,11 @@ def test_demo_signed_chunk_by_chunk_passes_verify_and_tampering_is_caught(db, db
     from sqlalchemy import func, text
 
     from incident_desk.cli import main
-    from incident_desk.demo import risk as demo_risk
+    from incident_desk.demo import incidents as demo_incidents
     from incident_desk.demo import signoff as demo_signoff
 
-    # Small chunks, so assessments are signed over several hand-overs from the risk step.
-    monkeypatch.setattr(demo_risk, "CHUNK", 97)
+    # Small chunks, so assessments are signed over several hand-overs.
+    monkeypatch.setattr(demo_incidents, "CHUNK", 97)
     monkeypatch.setattr(demo_signoff, "CHUNK", 41)
     result = generate(db, incidents=500, seed=11, now=NOW)
     assert result.timings["risk assessments"] > 0 and result.timings["signatures"] > 0

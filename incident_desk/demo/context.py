@@ -81,14 +81,14 @@ class DemoContext:
     users: dict[str, int] = field(default_factory=dict)  # demo role key -> user id
     passwords: dict[str, str] = field(default_factory=dict)  # username -> password, printed at the end
     incident_ids: list[int] = field(default_factory=list)
-    # What the incidents step wrote, kept in memory so later steps need not read it back:
-    # ``demo.incidents.DemoIncident`` rows in id order, and each incident's rejections
-    # (awaiting sign-off -> assessment) as (at, user_id, note), in time order.
-    incidents: list[Any] = field(default_factory=list)
+    # Each demo incident's rejections (awaiting sign-off -> assessment) as (at, user_id, note), in
+    # time order, from the incidents step for the signatures (no read-back of the history).
     rejections: dict[int, list[tuple[dt.datetime, int | None, str]]] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
-    # Seconds spent inside one step on behalf of a later one (see ``timed``).
+    # Seconds spent inside one step on behalf of a later one (see ``timed``), and the time of
+    # the ``timed`` blocks directly inside the running step or block.
     nested: dict[str, float] = field(default_factory=dict)
+    inner: float = 0.0
 
     @property
     def start(self) -> dt.datetime:
@@ -98,15 +98,19 @@ class DemoContext:
     def timed(self, step: str) -> Iterator[None]:
         """Count the time of this block as the later step ``step``'s, not the running step's.
 
-        A step may hand each chunk it writes to the next concern (the risk step signs its
-        assessments as it goes, so they need not all be kept in memory); the timings still
-        show each concern separately.
+        A step may hand each chunk it writes to the next concern (the incidents step has the
+        risk step assess each chunk, which has it signed, so nothing need be kept in memory or
+        read back); the timings still show each concern separately.
         """
         t0 = time.perf_counter()
+        outer, self.inner = self.inner, 0.0
         try:
             yield
         finally:
-            self.nested[step] = self.nested.get(step, 0.0) + time.perf_counter() - t0
+            elapsed = time.perf_counter() - t0
+            # Blocks timed inside this one (signing inside the risk step's) count only once.
+            self.nested[step] = self.nested.get(step, 0.0) + elapsed - self.inner
+            self.inner = outer + elapsed
 
 
 @dataclass
@@ -139,12 +143,12 @@ def generate(db: Database, *, incidents: int, seed: int = 1, years: int = 3, now
                               now=(now or utcnow()).replace(microsecond=0), years=years,
                               actor=Actor.system("demo data"), progress=progress or (lambda _m, _f: None))
             for name, step in _steps():
-                before = sum(ctx.nested.values())
+                ctx.inner = 0.0
                 t0 = time.perf_counter()
                 ctx.progress(name, 0.0)
                 step(ctx)
-                inside = sum(ctx.nested.values()) - before  # done for later steps, counted there
-                timings[name] = time.perf_counter() - t0 - inside + ctx.nested.pop(name, 0.0)
+                # Less what was done (and timed) for later steps, plus what earlier steps did for this one.
+                timings[name] = time.perf_counter() - t0 - ctx.inner + ctx.nested.pop(name, 0.0)
             timings.update(ctx.nested)
             t0 = time.perf_counter()
         timings["commit"] = time.perf_counter() - t0

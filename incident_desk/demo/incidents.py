@@ -2,8 +2,8 @@
 
 Rows are generated as tuples and go in with one driver-level executemany per table and chunk
 (``demo.rows.insert_rows``), which keeps 100,000 incidents well inside 30 seconds on SQLite.
-What later steps need about each incident (``DemoIncident``) stays in memory, so they do not
-read it back.
+Each chunk goes on to the risk assessments (``demo.risk.assess``/``write``, which have them
+signed) while it is in memory (``DemoIncident``): nothing is read back.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import func, select, text
 
 from incident_desk.audit.chain import PendingEvent, append_many
+from incident_desk.demo import risk
 from incident_desk.demo.context import DemoContext
 from incident_desk.demo.rows import insert_rows
 from incident_desk.demo.scenarios import FIRST_NAMES, JOB_TITLES, LAST_NAMES, SCENARIOS
@@ -51,8 +52,9 @@ INCIDENT_COLUMNS = (
     "id", "reference", "title", "description", "immediate_actions", "type_id", "severity_id", "status",
     "occurred_at", "reported_at", "occurred_date", "occurred_hour", "occurred_weekday", "site_id", "location_id",
     "customer_id", "direct_cost", "indirect_cost", "currency", "satisfaction", "reporter_id", "reporter_name",
-    "assignee_id", "response_due_at", "resolution_summary", "root_cause", "lessons_learned", "created_at",
+    "assignee_id", "resolution_summary", "root_cause", "lessons_learned", "created_at",
     "updated_at", "created_by_id", "acknowledged_at", "submitted_at", "signed_off_at", "resolved_at", "closed_at",
+    "priority", "response_due_at",  # from the risk assessment when there is one (demo.risk.assess)
 )  # five_whys, version, voided and void_reason take their defaults ([], 1, False, "")
 PERSON_COLUMNS = (
     "incident_id", "name", "role", "employment", "job_title", "contact", "statement", "body_part", "body_side",
@@ -176,6 +178,8 @@ def incidents_step(ctx: DemoContext) -> None:
         people_rows: list[tuple[Any, ...]] = []
         change_rows: list[tuple[Any, ...]] = []
         audit_events: list[PendingEvent] = []
+        generated: list[DemoIncident] = []
+        unassessed: list[tuple[str | None, dt.datetime | None]] = []
         for occurred_at in occurred[chunk_start:chunk_start + CHUNK]:
             iid = next_id
             next_id += 1
@@ -267,14 +271,15 @@ def incidents_step(ctx: DemoContext) -> None:
                 status.value, occurred_at, reported_at, local.date(), local.hour, local.weekday(), site_id, loc_id,
                 customer_id, direct, indirect, currency, satisfaction,
                 reporter_id if reporter_name == names.get(reporter_id) else None, reporter_name, assignee_id,
-                (reported_at + timedelta(minutes=resolve_t)) if status is not CLOSED else None,
                 ("Actions completed: " + lessons) if resolved_at else "",
                 str(scenario["cause"]) if status is FOLLOW_UP or status is CLOSED else "",
                 lessons if status is CLOSED else "",
                 reported_at, done[-1][1] if done else reported_at, None,
                 acknowledged_at, submitted_at, signed_off_at, resolved_at, closed_at,
             ))
-            ctx.incidents.append(DemoIncident(
+            # Without an assessment: no priority, the SLA's resolution time while open.
+            unassessed.append((None, (reported_at + timedelta(minutes=resolve_t)) if status is not CLOSED else None))
+            generated.append(DemoIncident(
                 iid, reference, title, ctx.type_ids[type_code], sev_id, occurred_at, site_id, loc_id,
                 status.value, reported_at, acknowledged_at, submitted_at, signed_off_at, resolved_at, closed_at,
                 assignee_id))
@@ -285,6 +290,10 @@ def incidents_step(ctx: DemoContext) -> None:
                 people_rows.append((
                     iid, f"{choice(FIRST_NAMES)} {choice(LAST_NAMES)}", "witness", _EMPLOYMENT(rng),
                     choice(JOB_TITLES), "", WITNESS_STATEMENT, *WITNESS_REST))
+        # The chunk's risk assessments first: each incident is written with its priority.
+        risk_batch = risk.assess(ctx, generated)
+        priority = risk_batch.priority
+        inc_rows = [row + priority.get(row[0], default) for row, default in zip(inc_rows, unassessed, strict=True)]
         stamps: dict[int, Any] = {}  # an incident's stage times, formatted once for its row and history
         insert_rows(s, Incident.__table__, INCIDENT_COLUMNS, inc_rows, stamps=stamps)
         insert_rows(s, Person.__table__, PERSON_COLUMNS, people_rows)
@@ -292,6 +301,7 @@ def incidents_step(ctx: DemoContext) -> None:
         del stamps
         audit_events.sort(key=lambda e: e.at or now)
         append_many(s, audit_events)
+        risk.write(ctx, risk_batch)  # assessments, hazards, controls, actions; then their signatures
         ctx.incident_ids.extend(r[0] for r in inc_rows)
         ctx.progress("incidents", min(1.0, (chunk_start + CHUNK) / max(1, ctx.count)))
 

@@ -3,9 +3,12 @@
 Consistent with each incident's status: no assessment while Reported, a draft during
 Assessment, submitted while awaiting sign-off, locked once signed off; closed incidents have
 every action verified. Incidents reported more than 18 months ago were rated on the 4×4 matrix
-the organisation used before it moved to the 5×5. The incidents come from the incidents step
-in memory (``ctx.incidents``); rows are tuples inserted a chunk at a time, and each chunk's
-assessments go straight on to the signatures step (``demo.signoff.sign``).
+the organisation used before it moved to the 5×5.
+
+Generated a chunk of incidents at a time, from the incidents step's own values (``assess``,
+before the incidents are written, so each is written with its priority and response time),
+then written as tuples after them (``write``), which hands the assessments straight on to the
+signatures (``demo.signoff.sign``): nothing is read back, only a chunk is held in memory.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import namedtuple
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from itertools import accumulate
 from typing import Any
 
@@ -20,7 +24,7 @@ from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
 
 from incident_desk.demo.context import DemoContext
-from incident_desk.demo.rows import insert_rows, sqlite_timestamp
+from incident_desk.demo.rows import insert_rows
 from incident_desk.demo.signoff import DemoAssessment, sign
 from incident_desk.incidents.workflow import Status
 from incident_desk.org.models import IncidentType, SeverityLevel
@@ -29,7 +33,6 @@ from incident_desk.risk.matrix import Matrix
 from incident_desk.risk.models import Assessment, Control, CorrectiveAction, Hazard, InfoRequest
 from incident_desk.signoff import canonical
 
-CHUNK = 10000
 # type code -> hazards: (hazard, existing control, [(added control, hierarchy)], [(action, type)])
 HAZARDS: dict[str, list[tuple[str, str, list[tuple[str, str]], list[tuple[str, str]]]]] = {
     "injury": [
@@ -248,68 +251,117 @@ ActionRow = namedtuple("ActionRow", ACTION_COLUMNS)  # type: ignore[misc]
 ASKED_OF = ("Shift lead", "Dock supervisor", "First aider on duty", "Maintenance planner")
 
 
+@dataclass
+class RiskBatch:
+    """The risk rows for one chunk of incidents, generated before the incidents are written."""
+
+    assessments: list[Any] = field(default_factory=list)
+    hazards: list[Any] = field(default_factory=list)
+    controls: list[tuple[Any, ...]] = field(default_factory=list)
+    actions: list[Any] = field(default_factory=list)
+    questions: list[tuple[Any, ...]] = field(default_factory=list)
+    assessed: list[DemoAssessment] = field(default_factory=list)  # for the signatures
+    # incident id -> (priority: the worst band, response due by the band's response time)
+    priority: dict[int, tuple[str, dt.datetime | None]] = field(default_factory=dict)
+
+
+def assess(ctx: DemoContext, incidents: list[Any]) -> RiskBatch:
+    """Assessments for a chunk of incidents the incidents step has generated but not yet written.
+
+    The incidents step writes each incident with the priority and response time its
+    assessment gives it (``RiskBatch.priority``), then calls ``write``.
+    """
+    with ctx.timed("risk assessments"):
+        assessor = ctx.extra.get("assessor")
+        if assessor is None:
+            assessor = ctx.extra["assessor"] = _Assessor(ctx)
+        return assessor.assess(incidents)
+
+
+def write(ctx: DemoContext, batch: RiskBatch) -> None:
+    """Insert a chunk's risk rows (after its incidents), then sign its assessments."""
+    with ctx.timed("risk assessments"):
+        s = ctx.session
+        for table, columns, rows in (
+            (Assessment, ASSESSMENT_COLUMNS, batch.assessments),
+            (Hazard, HAZARD_COLUMNS, batch.hazards),
+            (Control, CONTROL_COLUMNS, batch.controls),
+            (CorrectiveAction, ACTION_COLUMNS, batch.actions),
+            (InfoRequest, QUESTION_COLUMNS, batch.questions),
+        ):
+            _insert(s, table.__table__, columns, rows)
+        # Signed now, while the rows their content is made of are at hand.
+        sign(ctx, batch.assessed)
+
+
 def risk_step(ctx: DemoContext) -> None:
-    s, rng = ctx.session, ctx.rng
-    if not ctx.incidents:
-        return
-    five = matrices.by_name(s, "5×5 Likelihood × Consequence")
-    four = matrices.by_name(s, "4×4 Likelihood × Severity")
-    versions = {k: matrices.latest_version(s, m.id) for k, m in (("5", five), ("4", four))}
-    grids = {k: Matrix(v.definition) for k, v in versions.items()}
-    # Every cell's rating once, rather than a band lookup per hazard.
-    cells = {k: {(c.likelihood, c.severity): c for c in g.cells()} for k, g in grids.items()}
-    ranks = {k: {str(b["name"]): i for i, b in enumerate(g.bands)} for k, g in grids.items()}
-    # Per matrix: version id, cells, band ranks, likelihood codes, severity codes, band -> response hours.
-    plans = {
-        k: (
-            versions[k].id,
-            cells[k],
-            ranks[k],
-            [lv["code"] for lv in grids[k].likelihood],
-            [sv["code"] for sv in grids[k].severity],
-            _response_hours(grids[k]),
-        )
-        for k in grids
-    }
-    switch_at = ctx.now - dt.timedelta(days=548)
-    sev_names = dict(s.execute(select(SeverityLevel.id, SeverityLevel.name)).all())
-    type_codes = dict(s.execute(select(IncidentType.id, IncidentType.code)).all())
-    officers = [ctx.users[k] for k in ("officer", "officer2") if k in ctx.users] or [None]
-    managers = [ctx.users[k] for k in ("manager", "manager2") if k in ctx.users] or officers
-    names = ctx.extra.get("user_names", {})
-    people = _People(officers, managers, names)
-    today = ctx.now.date()
-    ids = {
-        t: (s.execute(select(func.max(m.id))).scalar_one() or 0) + 1
-        for t, m in (("a", Assessment), ("h", Hazard), ("c", Control), ("x", CorrectiveAction))
-    }
-    rows = [r for r in ctx.incidents if r.status != Status.REPORTED]
-    ctx.incidents = []  # nothing after this step needs them
-    total = len(rows)
-    sqlite = ctx.db.dialect == "sqlite"
-    random, choice = rng.random, rng.choice
-    for start in range(0, total, CHUNK):
-        assessed: list[DemoAssessment] = []
-        a_rows: list[Any] = []
-        h_rows: list[Any] = []
-        c_rows: list[tuple[Any, ...]] = []
-        x_rows: list[Any] = []
-        q_rows: list[tuple[Any, ...]] = []
-        prio: list[tuple[Any, ...]] = []
-        for r in rows[start : start + CHUNK]:
+    """The assessments were written with the incidents (``assess``/``write``): sequences on PostgreSQL."""
+    ctx.extra.pop("assessor", None)
+    if ctx.db.dialect == "postgresql":
+        for table in ("assessments", "hazards", "controls", "actions", "info_requests"):
+            ctx.session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
+                )
+            )
+
+
+class _Assessor:
+    def __init__(self, ctx: DemoContext) -> None:
+        s = ctx.session
+        self.ctx = ctx
+        five = matrices.by_name(s, "5×5 Likelihood × Consequence")
+        four = matrices.by_name(s, "4×4 Likelihood × Severity")
+        versions = {k: matrices.latest_version(s, m.id) for k, m in (("5", five), ("4", four))}
+        grids = {k: Matrix(v.definition) for k, v in versions.items()}
+        # Every cell's rating once, rather than a band lookup per hazard.
+        cells = {k: {(c.likelihood, c.severity): c for c in g.cells()} for k, g in grids.items()}
+        ranks = {k: {str(b["name"]): i for i, b in enumerate(g.bands)} for k, g in grids.items()}
+        # Per matrix: version id, cells, band ranks, likelihood codes, severity codes, band -> response hours.
+        self.plans = {
+            k: (
+                versions[k].id,
+                cells[k],
+                ranks[k],
+                [lv["code"] for lv in grids[k].likelihood],
+                [sv["code"] for sv in grids[k].severity],
+                _response_hours(grids[k]),
+            )
+            for k in grids
+        }
+        self.switch_at = ctx.now - dt.timedelta(days=548)
+        self.sev_names = dict(s.execute(select(SeverityLevel.id, SeverityLevel.name)).all())
+        self.type_codes = dict(s.execute(select(IncidentType.id, IncidentType.code)).all())
+        self.officers = [ctx.users[k] for k in ("officer", "officer2") if k in ctx.users] or [None]
+        managers = [ctx.users[k] for k in ("manager", "manager2") if k in ctx.users] or self.officers
+        self.people = _People(self.officers, managers, ctx.extra.get("user_names", {}))
+        self.today = ctx.now.date()
+        self.ids = {
+            t: (s.execute(select(func.max(m.id))).scalar_one() or 0) + 1
+            for t, m in (("a", Assessment), ("h", Hazard), ("c", Control), ("x", CorrectiveAction))
+        }
+
+    def assess(self, incidents: list[Any]) -> RiskBatch:
+        ctx, rng, ids = self.ctx, self.ctx.rng, self.ids
+        random, choice = rng.random, rng.choice
+        batch = RiskBatch()
+        for r in incidents:
+            if r.status == Status.REPORTED:
+                continue
             status = r.status
             draft = status == Status.ASSESSMENT
             if draft and random() < 0.35:
                 continue  # assessment not started yet
-            version_id, rate, band_rank, l_codes, s_codes, hours_of = plans[
-                "4" if r.reported_at < switch_at else "5"
+            version_id, rate, band_rank, l_codes, s_codes, hours_of = self.plans[
+                "4" if r.reported_at < self.switch_at else "5"
             ]
             nl, ns = len(l_codes), len(s_codes)
-            lo, hi = CONSEQUENCE.get(sev_names.get(r.severity_id, ""), (0.2, 0.7))
-            library = HAZARDS.get(type_codes.get(r.type_id, ""), HAZARDS["other"])
+            lo, hi = CONSEQUENCE.get(self.sev_names.get(r.severity_id, ""), (0.2, 0.7))
+            library = HAZARDS.get(self.type_codes.get(r.type_id, ""), HAZARDS["other"])
             aid = ids["a"]
             ids["a"] += 1
-            author = r.assignee_id or choice(officers)
+            author = r.assignee_id or choice(self.officers)
             worst: tuple[int, int, str, str, str] | None = None
             n_hazards = 1 if random() < 0.65 else 2
             chosen = rng.sample(library, min(n_hazards, len(library)))
@@ -347,7 +399,7 @@ def risk_step(ctx: DemoContext) -> None:
                 for desc, level in added[: 1 if draft else 2]:
                     mine.append((ids["c"], desc, level, False, hid))
                     ids["c"] += 1
-                c_rows.extend(mine)
+                batch.controls.extend(mine)
                 rating = residual or inherent
                 rank = (
                     band_rank[str(rating.band)],
@@ -360,11 +412,13 @@ def risk_step(ctx: DemoContext) -> None:
                     worst = rank
                 if not draft:
                     for desc, kind in actions[: 1 if random() < 0.5 else 2]:
-                        actions_of.append(_action(ctx, rng, ids["x"], r, aid, hid, desc, kind, people, today))
+                        actions_of.append(
+                            _action(ctx, rng, ids["x"], r, aid, hid, desc, kind, self.people, self.today)
+                        )
                         ids["x"] += 1
             assert worst is not None
-            x_rows.extend(actions_of)
-            h_rows.extend(hazards)
+            batch.actions.extend(actions_of)
+            batch.hazards.extend(hazards)
             locked = status not in (Status.ASSESSMENT, Status.AWAITING_SIGNOFF)
             row = AssessmentRow(
                 aid,
@@ -387,21 +441,20 @@ def risk_step(ctx: DemoContext) -> None:
                 locked,
                 1,
             )
-            a_rows.append(row)
-            assessed.append(DemoAssessment(row, r, canonical.Bundle(r, row, hazards, controls, actions_of)))
+            batch.assessments.append(row)
+            batch.assessed.append(
+                DemoAssessment(row, r, canonical.Bundle(r, row, hazards, controls, actions_of))
+            )
             hours = hours_of.get(worst[2])
-            prio.append(
-                (
-                    worst[2],
-                    r.reported_at + dt.timedelta(hours=float(hours)) if hours is not None else None,
-                    r.id,
-                )
+            batch.priority[r.id] = (
+                worst[2],
+                r.reported_at + dt.timedelta(hours=float(hours)) if hours is not None else None,
             )
             if random() < 0.15:
                 question, answer = choice(QUESTIONS)
                 answered = not draft or random() < 0.5
                 asked = (r.acknowledged_at or r.reported_at) + dt.timedelta(hours=rng.uniform(0.5, 6))
-                q_rows.append(
+                batch.questions.append(
                     (
                         r.id,
                         aid,
@@ -414,46 +467,7 @@ def risk_step(ctx: DemoContext) -> None:
                         asked + dt.timedelta(hours=rng.uniform(1, 20)) if answered else None,
                     )
                 )
-        for table, columns, batch in (
-            (Assessment, ASSESSMENT_COLUMNS, a_rows),
-            (Hazard, HAZARD_COLUMNS, h_rows),
-            (Control, CONTROL_COLUMNS, c_rows),
-            (CorrectiveAction, ACTION_COLUMNS, x_rows),
-            (InfoRequest, QUESTION_COLUMNS, q_rows),
-        ):
-            _insert(s, table.__table__, columns, batch)
-        if prio and sqlite:
-            _executemany(
-                s,
-                "UPDATE incidents SET priority = {p}, response_due_at = {p} WHERE id = {p}",
-                [(p, _ts(due), iid) for p, due, iid in prio],
-            )
-        elif prio:
-            s.execute(
-                text(
-                    "CREATE TEMP TABLE IF NOT EXISTS demo_priority (id integer, priority varchar(50), "
-                    "due timestamptz) ON COMMIT DROP"
-                )
-            )
-            s.execute(text("TRUNCATE demo_priority"))
-            _copy(s, "demo_priority", ["id", "priority", "due"], [(iid, p, due) for p, due, iid in prio])
-            s.execute(
-                text(
-                    "UPDATE incidents AS i SET priority = d.priority, response_due_at = d.due "
-                    "FROM demo_priority AS d WHERE i.id = d.id"
-                )
-            )
-        # Signed now, while the rows their content is made of are at hand.
-        sign(ctx, assessed)
-        ctx.progress("risk assessments", min(1.0, (start + CHUNK) / max(1, total)))
-    if ctx.db.dialect == "postgresql":
-        for table in ("assessments", "hazards", "controls", "actions", "info_requests"):
-            s.execute(
-                text(
-                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                    f"(SELECT COALESCE(MAX(id), 1) FROM {table}))"
-                )
-            )
+        return batch
 
 
 def _response_hours(m: Matrix) -> dict[Any, Any]:
@@ -539,18 +553,6 @@ def _action(
         note,
         1,
     )
-
-
-# Straight to the driver: SQLAlchemy's per-value bind processing would cost more than the updates.
-def _ts(value: dt.datetime | None) -> str | None:
-    return sqlite_timestamp(value)
-
-
-def _executemany(session: Session, sql: str, rows: list[tuple[Any, ...]]) -> None:
-    if rows:
-        conn = session.connection()
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        conn.exec_driver_sql(sql.format(p=mark), rows)
 
 
 def _copy(session: Session, table: str, columns: Sequence[str], rows: list[tuple[Any, ...]]) -> None:

@@ -7,7 +7,7 @@ highest band), the last one at the incident's sign-off time; some assessments of
 highest band still waiting have their first approval. Each signature is hashed exactly as
 the sign-off service does it and recorded in the audit trail, so ``verify`` checks them all.
 
-The risk step hands over each chunk of assessments it has just written (``sign``), with the
+The risk assessments of each chunk of incidents are handed over as they are written (``sign``), with the
 rows their signed content is made of: the content is hashed from those (the same
 ``canonical.Bundle`` and ``content_of`` as ``canonical.load_bundles`` would give after reading
 them back), so nothing is read back and only one chunk is held in memory at a time.
