@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from itertools import repeat
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Boolean, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
@@ -101,7 +101,9 @@ def _plan(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> Plan:
         for i, name in enumerate(names):
             type_ = table.c[name].type
             factory: Callable[[Any], Converter] | None = None
-            if isinstance(type_, UTCDateTime):
+            if isinstance(type_, Boolean):
+                pass  # the driver stores True/False as 1/0, as SQLAlchemy's int() would
+            elif isinstance(type_, UTCDateTime):
                 factory = lambda stamps: sqlite_timestamp if stamps is None else _shared_timestamps(stamps)  # noqa: E731
             else:
                 proc = type_._cached_bind_processor(dialect)
@@ -142,6 +144,9 @@ def insert_rows(
     values: list[Any] = list(zip(*rows, strict=True))
     if len(values) != len(columns):
         raise ValueError(f"{table.name}: rows have {len(values)} values, expected {len(columns)}")
+    if not factories and not defaulted:
+        session.connection().exec_driver_sql(sql, list(rows))
+        return
     n = len(rows)
     # Defaults once per call, as bulk_insert does (a callable default such as utcnow included).
     values.extend(repeat(_default(table, k)[1], n) for k in defaulted)
