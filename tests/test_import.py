@@ -12,6 +12,7 @@ from sqlalchemy import func, select, text
 from incident_desk.audit.chain import verify_chain
 from incident_desk.audit.models import AuditEvent
 from incident_desk.db import Database
+from incident_desk.errors import DatabaseError
 from incident_desk.imports import engine, mapping
 from incident_desk.imports.models import ImportRun
 from incident_desk.imports.readers import detect_encoding, read_table
@@ -449,3 +450,201 @@ def test_status_history_and_stage_times(db: Database, actors: dict[str, Any], tm
         changes = s.scalars(select(StatusChange).where(StatusChange.incident_id == inc.id)).all()
         assert [(c.from_status, c.to_status) for c in changes] == [(None, "reported")]
         assert inc.occurred_hour == 12  # a date without a time is taken as noon
+
+
+def _schema(db: Database) -> list[tuple[str, str, str]]:
+    with db.reading() as s:
+        return [tuple(r) for r in s.execute(text("SELECT type, name, sql FROM sqlite_master ORDER BY type, name"))]
+
+
+def test_search_triggers_are_back_after_an_import_and_after_a_cancel(
+    sqlite_db: Database, gui_actors: dict[str, Any], tmp_path: Path
+) -> None:
+    """On SQLite the import drops the (paused) search insert triggers for its transaction only."""
+    db, actors = sqlite_db, gui_actors
+    before = _schema(db)
+    assert any(name == "incident_search_incident_ai" for _t, name, _sql in before)
+    lines = FATALITIES.read_text(encoding="utf-8").splitlines(keepends=True)
+    path = write_csv(tmp_path / FATALITIES.name, "".join(lines[:3001]))
+    chosen = mapping.load(None, "OSHA fatalities")
+
+    progress = Progress(lambda done, _total, _message: progress.cancel() if done >= 1000 else None)
+    with pytest.raises(Cancelled):
+        engine.run_import(db, actors["officer"], path, chosen, engine.ImportOptions(batch_size=500), progress)
+    assert _schema(db) == before
+
+    result = engine.run_import(db, actors["officer"], path, chosen, engine.ImportOptions(batch_size=500))
+    assert result.created == 3000
+    assert _schema(db) == before
+    with db.reading() as s:
+        assert s.execute(text("SELECT count(*) FROM counters WHERE name = 'search:paused'")).scalar_one() == 0
+        # Every imported incident is in the index, once.
+        assert s.execute(text("SELECT count(*) FROM incident_search_docsize")).scalar_one() == s.execute(
+            text("SELECT count(*) FROM incidents")
+        ).scalar_one()
+        assert search(s, "roofing")
+    # The triggers work again for ordinary saves after the import.
+    with db.transaction() as s:
+        inc = s.scalars(select(Incident).where(Incident.source == FATALITIES.name).limit(1)).one()
+        s.add(Person(incident_id=inc.id, name="Zebulon Quixotic", role="witness"))
+    with db.reading() as s:
+        assert [h.incident_id for h in search(s, "Quixotic")] == [inc.id]
+
+
+def test_a_failure_in_a_later_batch_rolls_back_everything(
+    db: Database, actors: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batches are written while the next is prepared (a second thread on SQLite); an error in
+    any of them still reaches the caller and the whole import rolls back."""
+    lines = FATALITIES.read_text(encoding="utf-8").splitlines(keepends=True)
+    path = write_csv(tmp_path / FATALITIES.name, "".join(lines[:4001]))
+    before = counts(db)
+    if db.dialect == "sqlite":
+        schema = _schema(db)
+        # Fails (integer overflow) for every batch after the first 1,500 new incidents.
+        monkeypatch.setattr(
+            engine,
+            "_INDEX_NEW",
+            engine._INDEX_NEW
+            + " AND abs(CASE WHEN ?1 > (SELECT value FROM counters WHERE name = 'search:paused') + 1500"
+            " THEN -9223372036854775808 ELSE 1 END) > 0",
+        )
+        expected: type[Exception] = DatabaseError
+    else:
+        calls = []
+
+        def failing(*args: Any, **kwargs: Any) -> None:
+            calls.append(1)
+            if len(calls) > 12:  # four tables a batch: fails in the fourth batch
+                raise RuntimeError("disk on fire")
+            real(*args, **kwargs)
+
+        real = engine.insert_rows
+        monkeypatch.setattr(engine, "insert_rows", failing)
+        expected = RuntimeError
+    seen: list[int] = []
+    with pytest.raises(expected):
+        engine.run_import(
+            db,
+            actors["officer"],
+            path,
+            mapping.load(None, "OSHA fatalities"),
+            engine.ImportOptions(batch_size=500),
+            Progress(lambda done, _total, _message: seen.append(done)),
+        )
+    assert max(seen) >= 1000  # batches had been written before the failure
+    assert counts(db) == before
+    if db.dialect == "sqlite":
+        assert _schema(db) == schema
+    with db.reading() as s:
+        assert search(s, "roofing") == []
+        assert list(verify_chain(s)) == []
+
+
+MESSY = (
+    "id,date,title,severity,what happened,injured\n"
+    "B1,2024-03-05,Slip in yard,Major,Wet floor,Ann\n"
+    "B2,2023-12-31,Trip on cable,Minor,Loose cable,Bo\n"
+    "B3,2024-13-45,Bad date,Minor,,\n"
+    "B4,2024-03-05,Same day as B1,Minor,,Cy\n"
+    "B2,2024-01-01,Repeated ID,Minor,,\n"
+    "B5,2099-01-01,In the future,Minor,,\n"
+    "B6,2022-06-30,,Minor,No title,\n"
+    "B7,2022-06-30,Old one,Critical,Roof,Di\n"
+    "B8,2024-01-02,Unknown severity,Severe,,\n"
+    "B9,2024-01-02,Second of Jan,Urgent,Ladder,Ed\n"
+)
+
+
+def _snapshot(db: Database) -> dict[str, Any]:
+    """Everything an import writes, without the moments it was written at."""
+    with db.reading() as s:
+
+        def rows(sql: str) -> list[tuple[Any, ...]]:
+            return [tuple(r) for r in s.execute(text(sql))]
+
+        return {
+            "incidents": rows(
+                "SELECT id, reference, title, description, type_id, severity_id, status, occurred_at, "
+                "reported_at, occurred_date, occurred_hour, occurred_weekday, closed_at, site_id, location_id, "
+                "customer_id, source, external_id, version, voided, five_whys FROM incidents ORDER BY id"
+            ),
+            "people": rows(
+                "SELECT incident_id, name, role, treatment, days_away, date_of_death FROM people ORDER BY id"
+            ),
+            "status": rows("SELECT incident_id, from_status, to_status, at, note FROM status_changes ORDER BY id"),
+            "audit": rows(
+                "SELECT seq, kind, entity, entity_id, incident_id, summary, user_name FROM audit_events "
+                "WHERE NOT (entity = 'import_run') ORDER BY seq"
+            ),
+            "audit details": [
+                (e.seq, {k: v for k, v in e.details.items() if k != "import_run"})
+                for e in s.scalars(select(AuditEvent).where(AuditEvent.entity == "incident").order_by(AuditEvent.seq))
+            ],
+            "run event": [
+                {k: v for k, v in e.details.items()}
+                for e in s.scalars(select(AuditEvent).where(AuditEvent.entity == "import_run"))
+            ],
+            "counters": rows("SELECT name, value FROM counters WHERE name LIKE 'ref:%' ORDER BY name"),
+            "runs": rows("SELECT source, created, updated, skipped, status FROM import_runs ORDER BY id"),
+            "search": [h.reference for h in search(s, "floor")] + [h.reference for h in search(s, "ladder")],
+            "chain": list(verify_chain(s)),
+        }
+
+
+@pytest.mark.parametrize("batch_size", [2, 5000])
+def test_streamed_import_writes_what_check_then_write_does(
+    sqlite_db: Database,
+    sqlite_template: Path,
+    gui_actors: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    batch_size: int,
+) -> None:
+    """On SQLite a first import of a file is checked batch by batch while earlier batches are
+    written; it must give exactly the result (and problems) of checking everything first."""
+    import shutil
+
+    shutil.copyfile(sqlite_template, tmp_path / "other.sqlite3")
+    other = Database(f"sqlite:///{tmp_path / 'other.sqlite3'}")
+    path = write_csv(tmp_path / "messy.csv", MESSY)
+    chosen = mapping.Mapping.from_dict(SIMPLE)
+    options = engine.ImportOptions(batch_size=batch_size)
+    streamed_calls: list[int] = []
+    real_stream = engine._stream
+
+    def spy(*args: Any, **kwargs: Any) -> None:
+        streamed_calls.append(1)
+        real_stream(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "_stream", spy)
+    with pytest.raises(engine.ImportProblems) as streamed:
+        engine.run_import(sqlite_db, gui_actors["officer"], path, chosen, options)
+    assert streamed_calls  # the streamed path was the one taken
+    monkeypatch.setattr(engine, "_can_stream", lambda *_a: False)
+    with pytest.raises(engine.ImportProblems) as classic:
+        engine.run_import(other, gui_actors["officer"], path, chosen, options)
+    assert [str(p) for p in streamed.value.problems] == [str(p) for p in classic.value.problems]
+    assert str(streamed.value) == str(classic.value)
+    assert "Row 6, id: the ID 'B2' appears again (first in row 3)" in [str(p) for p in classic.value.problems]
+    assert _snapshot(sqlite_db) == _snapshot(other)  # nothing written by either
+
+    skip = engine.ImportOptions(batch_size=batch_size, skip_bad_rows=True)
+    monkeypatch.undo()
+    monkeypatch.setattr(engine, "_stream", spy)
+    streamed_calls.clear()
+    a = engine.run_import(sqlite_db, gui_actors["officer"], path, chosen, skip)
+    assert streamed_calls
+    monkeypatch.setattr(engine, "_can_stream", lambda *_a: False)
+    b = engine.run_import(other, gui_actors["officer"], path, chosen, skip)
+    assert (a.created, a.updated, a.unchanged, a.skipped) == (b.created, b.updated, b.unchanged, b.skipped) == (
+        5,
+        0,
+        0,
+        5,
+    )
+    assert [str(p) for p in a.problems] == [str(p) for p in b.problems]
+    first, second = _snapshot(sqlite_db), _snapshot(other)
+    assert first == second
+    assert [r[17] for r in first["incidents"][-5:]] == ["B7", "B2", "B9", "B1", "B4"]  # numbered by date
+    other.dispose()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from incident_desk.actor import Actor
 from incident_desk.audit.models import AuditEvent, Counter
 from incident_desk.db.base import utcnow
-from incident_desk.db.bulk import bulk_insert
+from incident_desk.db.bulk import insert_rows
 
 GENESIS = "0" * 64
 HEAD = "audit"
@@ -50,15 +50,23 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+# One encoder for every call: ``json.dumps`` with these arguments builds a new one each time.
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+HASHED = ("seq", "at", "user_id", "user_name", "kind", "entity", "entity_id", "incident_id", "summary", "details")
+
+
 def canonical(data: Any) -> bytes:
     """Canonical JSON of data already passed through ``jsonable``."""
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _CANONICAL.encode(data).encode()
+
+
+def _hashed_at(at: dt.datetime) -> str:
+    return at.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
 def event_hash(fields: dict[str, Any], prev_hash: str) -> str:
-    payload = {k: fields[k] for k in (
-        "seq", "at", "user_id", "user_name", "kind", "entity", "entity_id", "incident_id", "summary", "details")}
-    payload["at"] = payload["at"].astimezone(dt.UTC).isoformat(timespec="microseconds")
+    payload = {k: fields[k] for k in HASHED}
+    payload["at"] = _hashed_at(payload["at"])
     return hashlib.sha256(prev_hash.encode() + canonical(payload)).hexdigest()
 
 
@@ -104,31 +112,150 @@ def append_many(session: Session, events: Iterable[PendingEvent], *,
     if not batch:
         return []
     first, prev = _claim(session, len(batch))
-    rows: list[dict[str, Any]] = []
-    for offset, ev in enumerate(batch):
-        fields: dict[str, Any] = {
-            "seq": first + offset,
-            "at": ev.at or utcnow(),
-            "user_id": ev.user_id,
-            "user_name": ev.user_name,
-            "kind": ev.kind,
-            "entity": ev.entity,
-            "entity_id": ev.entity_id,
-            "incident_id": ev.incident_id,
-            "summary": ev.summary,
-            "details": jsonable(ev.details or {}),
-        }
-        fields["prev_hash"] = prev
-        fields["hash"] = prev = event_hash(fields, prev)
-        rows.append(fields)
-    session.execute(update(Counter).where(Counter.name == HEAD).values(text=prev))
     if return_objects:
+        rows: list[dict[str, Any]] = []
+        for offset, ev in enumerate(batch):
+            fields: dict[str, Any] = {
+                "seq": first + offset,
+                "at": ev.at or utcnow(),
+                "user_id": ev.user_id,
+                "user_name": ev.user_name,
+                "kind": ev.kind,
+                "entity": ev.entity,
+                "entity_id": ev.entity_id,
+                "incident_id": ev.incident_id,
+                "summary": ev.summary,
+                "details": jsonable(ev.details or {}),
+            }
+            fields["prev_hash"] = prev
+            fields["hash"] = prev = event_hash(fields, prev)
+            rows.append(fields)
+        session.execute(update(Counter).where(Counter.name == HEAD).values(text=prev))
         objs = [AuditEvent(**r) for r in rows]
         session.add_all(objs)
         session.flush()
         return objs
-    bulk_insert(session, AuditEvent.__table__, rows)
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    chained, last = chain_rows(batch, first, prev, details_as_text=sqlite)
+    set_head(session, last)
+    insert_rows(session, AuditEvent.__table__, COLUMNS, chained, raw=("details",) if sqlite else ())
     return []
+
+
+def claim(session: Session, count: int) -> tuple[int, str]:
+    """Reserve ``count`` sequence numbers; returns (first seq, hash of the event before it).
+
+    For a writer that hashes its events in several steps (``chain_rows``) within one
+    transaction and then calls ``set_head`` with the last hash, as ``append_many`` does at once.
+    """
+    return _claim(session, count)
+
+
+def set_head(session: Session, last_hash: str, last_seq: int | None = None) -> None:
+    """Record the hash (and, for events not claimed in advance, the number) of the last event."""
+    values: dict[str, Any] = {"text": last_hash}
+    if last_seq is not None:
+        values["value"] = last_seq
+    session.execute(update(Counter).where(Counter.name == HEAD).values(**values))
+
+
+def chain_rows(
+    events: Sequence[PendingEvent], first_seq: int, prev: str, *, details_as_text: bool = False
+) -> tuple[list[tuple[Any, ...]], str]:
+    """Rows for ``audit_events`` (in ``COLUMNS`` order) chained on from ``prev``, and the last hash.
+
+    The hash is ``event_hash``'s, with the canonical JSON of each event written out directly
+    (keys in sorted order, values escaped by the json module's own functions). With
+    ``details_as_text`` (SQLite) the details column gets that canonical JSON text as stored,
+    rather than a second encoding.
+    """
+    rows: list[tuple[Any, ...]] = []
+    append = rows.append
+    encode = _CANONICAL.encode
+    sha256 = hashlib.sha256
+    hashed_at: dict[dt.datetime, str] = {}
+    for seq, ev in enumerate(events, first_seq):
+        at = ev.at or utcnow()
+        at_json = hashed_at.get(at)
+        if at_json is None:
+            at_json = hashed_at[at] = _scalar(_hashed_at(at))
+        details = ev.details
+        if not details:
+            details, details_json = {}, "{}"
+        elif _is_plain(details):
+            details_json = _encode_flat(details)
+        else:
+            details = jsonable(details)
+            details_json = encode(details)
+        text = (
+            f'{{"at":{at_json},"details":{details_json},"entity":{_scalar(ev.entity)},'
+            f'"entity_id":{_scalar(ev.entity_id)},"incident_id":{_scalar(ev.incident_id)},'
+            f'"kind":{_scalar(ev.kind)},"seq":{_scalar(seq)},"summary":{_scalar(ev.summary)},'
+            f'"user_id":{_scalar(ev.user_id)},"user_name":{_scalar(ev.user_name)}}}'
+        )
+        digest = sha256((prev + text).encode()).hexdigest()
+        append(
+            (
+                seq,
+                at,
+                ev.user_id,
+                ev.user_name,
+                ev.kind,
+                ev.entity,
+                ev.entity_id,
+                ev.incident_id,
+                ev.summary,
+                details_json if details_as_text else details,
+                prev,
+                digest,
+            )
+        )
+        prev = digest
+    return rows, prev
+
+
+_encode_string = json.encoder.encode_basestring  # what the canonical encoder uses for strings
+
+# The canonical encoder's own C core, for flat dicts of plain values (which cannot be circular):
+# the same text as ``_CANONICAL.encode`` without its per-call set-up in Python.
+_c_make_encoder = getattr(json.encoder, "c_make_encoder", None)
+_FLAT = (
+    _c_make_encoder(None, _CANONICAL.default, _encode_string, None, ":", ",", True, False, True)
+    if _c_make_encoder is not None
+    else None
+)
+
+
+def _encode_flat(details: dict[str, Any]) -> str:
+    if _FLAT is None:  # pragma: no cover - Python without the json C accelerator
+        return _CANONICAL.encode(details)
+    return "".join(_FLAT(details, 0))
+
+
+def _scalar(value: Any) -> str:
+    """``canonical(value)`` as text, quickly for the usual strings, whole numbers and None."""
+    kind = type(value)
+    if kind is str:
+        return _encode_string(value)
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    return _CANONICAL.encode(value)
+
+
+COLUMNS = ("seq", "at", "user_id", "user_name", "kind", "entity", "entity_id", "incident_id", "summary",
+            "details", "prev_hash", "hash")
+
+
+def _is_plain(details: dict[str, Any]) -> bool:
+    """A flat dict of strings, numbers, booleans and None: ``jsonable`` would return an equal copy."""
+    if type(details) is not dict:
+        return False
+    for key, value in details.items():
+        if type(key) is not str or not (value is None or type(value) in _PLAIN):
+            return False
+    return True
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,156 @@
+"""Demo bulk inserts from tuples, converted a column at a time.
+
+``db.bulk.bulk_insert`` takes dicts and runs every value through SQLAlchemy's bind processing
+(memoised per distinct value, which pays off for imports but not for the demo, whose timestamps
+are all different). The demo generates millions of values, so here rows are plain tuples in a
+given column order: on SQLite each column that needs converting goes through one function in a
+single ``map`` (timestamps formatted directly, to the same text SQLAlchemy writes), and the
+driver's executemany takes the result. PostgreSQL goes through ``bulk_insert`` unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from itertools import repeat
+from typing import Any
+
+from sqlalchemy import Boolean, Table
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
+
+from incident_desk.db.base import UTCDateTime
+from incident_desk.db.bulk import bulk_insert
+
+_UTC = dt.UTC
+Converter = Callable[[Any], Any]
+Plan = tuple[str, list[tuple[int, Callable[[Any], Converter]]], list[str]]
+# (dialect, table, columns) -> SQL, (column index, converter factory), columns filled with their defaults.
+_PLANS: dict[tuple[str, str, tuple[str, ...]], Plan] = {}
+
+
+def sqlite_timestamp(value: dt.datetime | None) -> str | None:
+    """The text SQLAlchemy stores on SQLite for a ``UTCDateTime`` (naive UTC, microseconds always)."""
+    if value is None:
+        return None
+    if value.tzinfo is not _UTC:
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r} given where a timezone-aware one is required")
+        value = value.astimezone(_UTC)
+    return value.isoformat(" ", "microseconds")[:26]
+
+
+def _shared_timestamps(stamps: dict[int, tuple[dt.datetime, str]]) -> Converter:
+    """``sqlite_timestamp`` once per datetime object across the calls sharing ``stamps``.
+
+    The generators reuse one datetime object for an incident's stage in its row and in its
+    history; ``stamps`` keeps each object with its text, so an id is never reused meanwhile.
+    """
+
+    def convert(value: dt.datetime | None) -> str | None:
+        if value is None:
+            return None
+        hit = stamps.get(id(value))
+        if hit is not None:
+            return hit[1]
+        text = sqlite_timestamp(value)
+        stamps[id(value)] = (value, text)  # type: ignore[assignment]
+        return text
+
+    return convert
+
+
+def _memoised(proc: Converter) -> Converter:
+    """``proc`` run once per distinct value (dates, costs and booleans repeat a lot)."""
+    memo: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        try:
+            return memo[value]
+        except KeyError:
+            result = memo[value] = proc(value)
+            return result
+        except TypeError:  # unhashable (a list for a JSON column)
+            return proc(value)
+
+    return convert
+
+
+def _default(table: Table, key: str) -> tuple[bool, Any]:
+    """(True, value) for a column with a Python-side default, the way ``bulk_insert`` fills it in."""
+    default = table.c[key].default
+    if default is None:
+        return False, None
+    if getattr(default, "is_scalar", False):
+        return True, default.arg  # type: ignore[attr-defined]
+    if getattr(default, "is_callable", False):
+        return True, default.arg(None)  # type: ignore[attr-defined]
+    return False, None
+
+
+def _plan(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> Plan:
+    """The SQL, a converter factory per column that needs one, and the left-out columns with a default."""
+    key = (dialect.name, table.name, columns)
+    if key not in _PLANS:
+        names = list(columns)
+        for col in table.c:
+            if col.key not in columns and _default(table, col.key)[0]:
+                names.append(col.key)
+        # Each factory takes the call's shared ``stamps`` (or None) and returns the converter.
+        factories: list[tuple[int, Callable[[Any], Converter]]] = []
+        for i, name in enumerate(names):
+            type_ = table.c[name].type
+            factory: Callable[[Any], Converter] | None = None
+            if isinstance(type_, Boolean):
+                pass  # the driver stores True/False as 1/0, as SQLAlchemy's int() would
+            elif isinstance(type_, UTCDateTime):
+                factory = lambda stamps: sqlite_timestamp if stamps is None else _shared_timestamps(stamps)  # noqa: E731
+            else:
+                proc = type_._cached_bind_processor(dialect)
+                if proc is not None:
+                    factory = lambda _stamps, proc=proc: _memoised(proc)  # noqa: E731
+            if factory is not None:
+                factories.append((i, factory))
+        quote = dialect.identifier_preparer.quote
+        sql = (
+            f"INSERT INTO {quote(table.name)} ({', '.join(quote(table.c[n].name) for n in names)}) "
+            f"VALUES ({', '.join('?' for _ in names)})"
+        )
+        _PLANS[key] = (sql, factories, names[len(columns) :])
+    return _PLANS[key]
+
+
+def insert_rows(
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[tuple[Any, ...]],
+    *,
+    stamps: dict[int, tuple[dt.datetime, str]] | None = None,
+) -> None:
+    """Insert ``rows`` (tuples of Python values in ``columns`` order) in the session's transaction.
+
+    ``stamps``, a dict shared by several calls for one batch (and dropped with it), formats
+    each datetime object once for all of them.
+    """
+    if not rows:
+        return
+    columns = tuple(columns)
+    dialect = session.get_bind().dialect
+    if dialect.name != "sqlite" or dialect.paramstyle != "qmark":
+        bulk_insert(session, table, [dict(zip(columns, r, strict=True)) for r in rows])
+        return
+    sql, factories, defaulted = _plan(dialect, table, columns)
+    values: list[Any] = list(zip(*rows, strict=True))
+    if len(values) != len(columns):
+        raise ValueError(f"{table.name}: rows have {len(values)} values, expected {len(columns)}")
+    if not factories and not defaulted:
+        session.connection().exec_driver_sql(sql, list(rows))
+        return
+    n = len(rows)
+    # Defaults once per call, as bulk_insert does (a callable default such as utcnow included).
+    values.extend(repeat(_default(table, k)[1], n) for k in defaulted)
+    for i, factory in factories:
+        values[i] = list(map(factory(stamps), values[i]))
+    params = list(zip(*values, strict=True))
+    session.connection().exec_driver_sql(sql, params)
