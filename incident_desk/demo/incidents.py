@@ -294,14 +294,16 @@ def incidents_step(ctx: DemoContext) -> None:
         risk_batch = risk.assess(ctx, generated)
         priority = risk_batch.priority
         inc_rows = [row + priority.get(row[0], default) for row, default in zip(inc_rows, unassessed, strict=True)]
-        stamps: dict[int, Any] = {}  # an incident's stage times, formatted once for its row and history
+        # An incident's stage times, formatted once for its row, its history, its assessment,
+        # actions and signatures (which reuse the same datetime objects).
+        stamps: dict[int, Any] = {}
         insert_rows(s, Incident.__table__, INCIDENT_COLUMNS, inc_rows, stamps=stamps)
         insert_rows(s, Person.__table__, PERSON_COLUMNS, people_rows)
         insert_rows(s, StatusChange.__table__, CHANGE_COLUMNS, change_rows, stamps=stamps)
-        del stamps
         audit_events.sort(key=lambda e: e.at or now)
         append_many(s, audit_events)
-        risk.write(ctx, risk_batch)  # assessments, hazards, controls, actions; then their signatures
+        risk.write(ctx, risk_batch, stamps)  # assessments, hazards, controls, actions; then their signatures
+        del stamps
         ctx.incident_ids.extend(r[0] for r in inc_rows)
         ctx.progress("incidents", min(1.0, (chunk_start + CHUNK) / max(1, ctx.count)))
 
