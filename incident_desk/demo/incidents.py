@@ -164,6 +164,7 @@ def incidents_step(ctx: DemoContext) -> None:
                 break
     occurred.sort()
 
+    exact_money = ctx.db.dialect != "sqlite"
     ref_numbers: dict[int, int] = defaultdict(int)
     for year in {o.year for o in occurred}:
         ref_numbers[year] = s.execute(
@@ -256,8 +257,10 @@ def incidents_step(ctx: DemoContext) -> None:
                 "create", "incident", iid, iid, f"Demo data: {reference} ({status.label})",
                 {"title": title, "status": status.value}, reported_at, None, ctx.actor.name))
             cost_base = MEDIAN_COST.get(sev_name, 500) * (0.15 if type_code == "near_miss" else 1.0)
-            direct = Decimal(str(round(cost_base * lognormvariate(0, 0.8), 2)))
-            indirect = Decimal(str(round(float(direct) * uniform(0.3, 2.5), 2)))
+            direct = round(cost_base * lognormvariate(0, 0.8), 2)
+            indirect = round(direct * uniform(0.3, 2.5), 2)
+            if exact_money:  # SQLite stores the float SQLAlchemy would make of the Decimal anyway
+                direct, indirect = Decimal(str(direct)), Decimal(str(indirect))
             has_customer = random() < 0.3
             satisfaction = None
             if has_customer and resolved_at is not None:
