@@ -45,6 +45,8 @@ H = 3600
 
 REPORTED, ASSESSMENT, AWAITING_SIGNOFF = Status.REPORTED, Status.ASSESSMENT, Status.AWAITING_SIGNOFF
 SIGNED_OFF, RESOLUTION, FOLLOW_UP, CLOSED = Status.SIGNED_OFF, Status.RESOLUTION, Status.FOLLOW_UP, Status.CLOSED
+VALUE = {st: st.value for st in Status}  # plain str, without the enum's property per use
+LABEL = {st: st.label for st in Status}
 REJECTION_NOTE = "Controls for the residual risk are not specific enough."
 WITNESS_STATEMENT = "I saw what happened and helped make the area safe."
 
@@ -248,14 +250,14 @@ def incidents_step(ctx: DemoContext) -> None:
                     resolved_at = when
                 elif st is CLOSED:
                     closed_at = when
-                change_rows.append((iid, prev.value, st.value, when, actor_id, names.get(actor_id, ""), note))
+                change_rows.append((iid, VALUE[prev], VALUE[st], when, actor_id, names.get(actor_id, ""), note))
                 prev = st
 
             # One audit event per demo incident (its history is in status_changes) keeps the chain
             # (and verify) honest without writing seven events for every row.
             audit_events.append(PendingEvent(
-                "create", "incident", iid, iid, f"Demo data: {reference} ({status.label})",
-                {"title": title, "status": status.value}, reported_at, None, ctx.actor.name))
+                "create", "incident", iid, iid, f"Demo data: {reference} ({LABEL[status]})",
+                {"title": title, "status": VALUE[status]}, reported_at, None, ctx.actor.name))
             cost_base = MEDIAN_COST.get(sev_name, 500) * (0.15 if type_code == "near_miss" else 1.0)
             direct = round(cost_base * lognormvariate(0, 0.8), 2)
             indirect = round(direct * uniform(0.3, 2.5), 2)
@@ -271,7 +273,7 @@ def incidents_step(ctx: DemoContext) -> None:
             lessons = str(scenario["lessons"])
             inc_rows.append((
                 iid, reference, title, description, str(scenario["actions"]), ctx.type_ids[type_code], sev_id,
-                status.value, occurred_at, reported_at, local.date(), local.hour, local.weekday(), site_id, loc_id,
+                VALUE[status], occurred_at, reported_at, local.date(), local.hour, local.weekday(), site_id, loc_id,
                 customer_id, direct, indirect, currency, satisfaction,
                 reporter_id if reporter_name == names.get(reporter_id) else None, reporter_name, assignee_id,
                 ("Actions completed: " + lessons) if resolved_at else "",
@@ -284,7 +286,7 @@ def incidents_step(ctx: DemoContext) -> None:
             unassessed.append((None, (reported_at + timedelta(minutes=resolve_t)) if status is not CLOSED else None))
             generated.append(DemoIncident(
                 iid, reference, title, ctx.type_ids[type_code], sev_id, occurred_at, site_id, loc_id,
-                status.value, reported_at, acknowledged_at, submitted_at, signed_off_at, resolved_at, closed_at,
+                VALUE[status], reported_at, acknowledged_at, submitted_at, signed_off_at, resolved_at, closed_at,
                 assignee_id))
             injury = scenario.get("injury")
             if injury and type_code in ("injury", "illness", "vehicle"):
