@@ -21,7 +21,7 @@ from sqlalchemy import func, select, text
 from incident_desk.audit.chain import PendingEvent, append_many
 from incident_desk.demo import risk
 from incident_desk.demo.context import DemoContext
-from incident_desk.demo.rows import insert_rows
+from incident_desk.demo.rows import Stamps, insert_rows
 from incident_desk.demo.scenarios import FIRST_NAMES, JOB_TITLES, LAST_NAMES, SCENARIOS
 from incident_desk.incidents import references
 from incident_desk.incidents.models import Incident, Person, StatusChange
@@ -301,7 +301,7 @@ def incidents_step(ctx: DemoContext) -> None:
         inc_rows = [row + priority.get(row[0], default) for row, default in zip(inc_rows, unassessed, strict=True)]
         # An incident's stage times, formatted once for its row, its history, its assessment,
         # actions and signatures (which reuse the same datetime objects).
-        stamps: dict[int, Any] = {}
+        stamps = Stamps()
         insert_rows(s, Incident.__table__, INCIDENT_COLUMNS, inc_rows, stamps=stamps)
         insert_rows(s, Person.__table__, PERSON_COLUMNS, people_rows)
         insert_rows(s, StatusChange.__table__, CHANGE_COLUMNS, change_rows, stamps=stamps)

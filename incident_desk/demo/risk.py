@@ -24,7 +24,7 @@ from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
 
 from incident_desk.demo.context import DemoContext
-from incident_desk.demo.rows import insert_rows
+from incident_desk.demo.rows import Stamps, insert_rows
 from incident_desk.demo.signoff import DemoAssessment, sign
 from incident_desk.incidents.workflow import Status
 from incident_desk.org.models import IncidentType, SeverityLevel
@@ -278,7 +278,7 @@ def assess(ctx: DemoContext, incidents: list[Any]) -> RiskBatch:
         return assessor.assess(incidents)
 
 
-def write(ctx: DemoContext, batch: RiskBatch, stamps: dict[int, Any] | None = None) -> None:
+def write(ctx: DemoContext, batch: RiskBatch, stamps: Stamps | None = None) -> None:
     """Insert a chunk's risk rows (after its incidents), then sign its assessments."""
     with ctx.timed("risk assessments"):
         s = ctx.session
@@ -570,7 +570,7 @@ def _insert(
     table: Table,
     columns: Sequence[str],
     rows: list[Any],
-    stamps: dict[int, Any] | None = None,
+    stamps: Stamps | None = None,
 ) -> None:
     """Rows as tuples in ``columns`` order: tuple inserts on SQLite, COPY on PostgreSQL (every column given)."""
     if not rows:
