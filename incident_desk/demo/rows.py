@@ -140,10 +140,15 @@ def insert_rows(
     if not factories and not defaulted:
         session.connection().exec_driver_sql(sql, list(rows))
         return
-    n = len(rows)
-    # Defaults once per call, as bulk_insert does (a callable default such as utcnow included).
-    values.extend(repeat(_default(table, k)[1], n) for k in defaulted)
+    n, width = len(rows), len(columns)
+    # Defaults once per call, as bulk_insert does (a callable default such as utcnow included),
+    # and converted once.
+    defaults = [_default(table, k)[1] for k in defaulted]
     for i, factory in factories:
-        values[i] = list(map(factory(stamps), values[i]))
+        if i < width:
+            values[i] = list(map(factory(stamps), values[i]))
+        else:
+            defaults[i - width] = factory(None)(defaults[i - width])
+    values.extend(repeat(v, n) for v in defaults)
     params = list(zip(*values, strict=True))
     session.connection().exec_driver_sql(sql, params)
