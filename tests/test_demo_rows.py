@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, select
 
 from incident_desk.db.bulk import bulk_insert
-from incident_desk.demo.rows import insert_rows, sqlite_timestamp
+from incident_desk.demo.rows import Stamps, insert_rows, sqlite_timestamp
 from incident_desk.incidents.models import Incident, Person, StatusChange
 
 SQLITE = create_engine("sqlite://").dialect
@@ -92,7 +92,7 @@ def test_shared_stamps_store_the_same_text(db, make_incident):
     cols = ("incident_id", "from_status", "to_status", "at", "user_id", "user_name", "note")
     rows = [(iid, None, "reported", at[0], None, "", ""), (iid, "reported", "assessment", at[1], None, "", "")]
     again = [(iid, "assessment", "awaiting_signoff", at[1], None, "", ""), (iid, None, "closed", at[2], None, "", "")]
-    stamps: dict = {}
+    stamps = Stamps()
     with db.transaction() as s:
         insert_rows(s, StatusChange.__table__, cols, rows, stamps=stamps)
         insert_rows(s, StatusChange.__table__, cols, again, stamps=stamps)

@@ -21,7 +21,7 @@ from sqlalchemy import func, select, text
 from incident_desk.audit.chain import PendingEvent, append_many
 from incident_desk.demo import risk
 from incident_desk.demo.context import DemoContext
-from incident_desk.demo.rows import insert_rows
+from incident_desk.demo.rows import Stamps, insert_rows
 from incident_desk.demo.scenarios import FIRST_NAMES, JOB_TITLES, LAST_NAMES, SCENARIOS
 from incident_desk.incidents import references
 from incident_desk.incidents.models import Incident, Person, StatusChange
@@ -45,6 +45,8 @@ H = 3600
 
 REPORTED, ASSESSMENT, AWAITING_SIGNOFF = Status.REPORTED, Status.ASSESSMENT, Status.AWAITING_SIGNOFF
 SIGNED_OFF, RESOLUTION, FOLLOW_UP, CLOSED = Status.SIGNED_OFF, Status.RESOLUTION, Status.FOLLOW_UP, Status.CLOSED
+VALUE = {st: st.value for st in Status}  # plain str, without the enum's property per use
+LABEL = {st: st.label for st in Status}
 REJECTION_NOTE = "Controls for the residual risk are not specific enough."
 WITNESS_STATEMENT = "I saw what happened and helped make the area safe."
 
@@ -164,6 +166,7 @@ def incidents_step(ctx: DemoContext) -> None:
                 break
     occurred.sort()
 
+    exact_money = ctx.db.dialect != "sqlite"
     ref_numbers: dict[int, int] = defaultdict(int)
     for year in {o.year for o in occurred}:
         ref_numbers[year] = s.execute(
@@ -247,17 +250,19 @@ def incidents_step(ctx: DemoContext) -> None:
                     resolved_at = when
                 elif st is CLOSED:
                     closed_at = when
-                change_rows.append((iid, prev.value, st.value, when, actor_id, names.get(actor_id, ""), note))
+                change_rows.append((iid, VALUE[prev], VALUE[st], when, actor_id, names.get(actor_id, ""), note))
                 prev = st
 
             # One audit event per demo incident (its history is in status_changes) keeps the chain
             # (and verify) honest without writing seven events for every row.
             audit_events.append(PendingEvent(
-                "create", "incident", iid, iid, f"Demo data: {reference} ({status.label})",
-                {"title": title, "status": status.value}, reported_at, None, ctx.actor.name))
+                "create", "incident", iid, iid, f"Demo data: {reference} ({LABEL[status]})",
+                {"title": title, "status": VALUE[status]}, reported_at, None, ctx.actor.name))
             cost_base = MEDIAN_COST.get(sev_name, 500) * (0.15 if type_code == "near_miss" else 1.0)
-            direct = Decimal(str(round(cost_base * lognormvariate(0, 0.8), 2)))
-            indirect = Decimal(str(round(float(direct) * uniform(0.3, 2.5), 2)))
+            direct = round(cost_base * lognormvariate(0, 0.8), 2)
+            indirect = round(direct * uniform(0.3, 2.5), 2)
+            if exact_money:  # SQLite stores the float SQLAlchemy would make of the Decimal anyway
+                direct, indirect = Decimal(str(direct)), Decimal(str(indirect))
             has_customer = random() < 0.3
             satisfaction = None
             if has_customer and resolved_at is not None:
@@ -268,7 +273,7 @@ def incidents_step(ctx: DemoContext) -> None:
             lessons = str(scenario["lessons"])
             inc_rows.append((
                 iid, reference, title, description, str(scenario["actions"]), ctx.type_ids[type_code], sev_id,
-                status.value, occurred_at, reported_at, local.date(), local.hour, local.weekday(), site_id, loc_id,
+                VALUE[status], occurred_at, reported_at, local.date(), local.hour, local.weekday(), site_id, loc_id,
                 customer_id, direct, indirect, currency, satisfaction,
                 reporter_id if reporter_name == names.get(reporter_id) else None, reporter_name, assignee_id,
                 ("Actions completed: " + lessons) if resolved_at else "",
@@ -281,7 +286,7 @@ def incidents_step(ctx: DemoContext) -> None:
             unassessed.append((None, (reported_at + timedelta(minutes=resolve_t)) if status is not CLOSED else None))
             generated.append(DemoIncident(
                 iid, reference, title, ctx.type_ids[type_code], sev_id, occurred_at, site_id, loc_id,
-                status.value, reported_at, acknowledged_at, submitted_at, signed_off_at, resolved_at, closed_at,
+                VALUE[status], reported_at, acknowledged_at, submitted_at, signed_off_at, resolved_at, closed_at,
                 assignee_id))
             injury = scenario.get("injury")
             if injury and type_code in ("injury", "illness", "vehicle"):
@@ -294,14 +299,16 @@ def incidents_step(ctx: DemoContext) -> None:
         risk_batch = risk.assess(ctx, generated)
         priority = risk_batch.priority
         inc_rows = [row + priority.get(row[0], default) for row, default in zip(inc_rows, unassessed, strict=True)]
-        stamps: dict[int, Any] = {}  # an incident's stage times, formatted once for its row and history
+        # An incident's stage times, formatted once for its row, its history, its assessment,
+        # actions and signatures (which reuse the same datetime objects).
+        stamps = Stamps()
         insert_rows(s, Incident.__table__, INCIDENT_COLUMNS, inc_rows, stamps=stamps)
         insert_rows(s, Person.__table__, PERSON_COLUMNS, people_rows)
         insert_rows(s, StatusChange.__table__, CHANGE_COLUMNS, change_rows, stamps=stamps)
-        del stamps
         audit_events.sort(key=lambda e: e.at or now)
         append_many(s, audit_events)
-        risk.write(ctx, risk_batch)  # assessments, hazards, controls, actions; then their signatures
+        risk.write(ctx, risk_batch, stamps)  # assessments, hazards, controls, actions; then their signatures
+        del stamps
         ctx.incident_ids.extend(r[0] for r in inc_rows)
         ctx.progress("incidents", min(1.0, (chunk_start + CHUNK) / max(1, ctx.count)))
 

@@ -24,7 +24,7 @@ from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
 
 from incident_desk.demo.context import DemoContext
-from incident_desk.demo.rows import insert_rows
+from incident_desk.demo.rows import Stamps, insert_rows
 from incident_desk.demo.signoff import DemoAssessment, sign
 from incident_desk.incidents.workflow import Status
 from incident_desk.org.models import IncidentType, SeverityLevel
@@ -278,7 +278,7 @@ def assess(ctx: DemoContext, incidents: list[Any]) -> RiskBatch:
         return assessor.assess(incidents)
 
 
-def write(ctx: DemoContext, batch: RiskBatch) -> None:
+def write(ctx: DemoContext, batch: RiskBatch, stamps: Stamps | None = None) -> None:
     """Insert a chunk's risk rows (after its incidents), then sign its assessments."""
     with ctx.timed("risk assessments"):
         s = ctx.session
@@ -289,9 +289,9 @@ def write(ctx: DemoContext, batch: RiskBatch) -> None:
             (CorrectiveAction, ACTION_COLUMNS, batch.actions),
             (InfoRequest, QUESTION_COLUMNS, batch.questions),
         ):
-            _insert(s, table.__table__, columns, rows)
+            _insert(s, table.__table__, columns, rows, stamps)
         # Signed now, while the rows their content is made of are at hand.
-        sign(ctx, batch.assessed)
+        sign(ctx, batch.assessed, stamps)
 
 
 def risk_step(ctx: DemoContext) -> None:
@@ -565,12 +565,18 @@ def _copy(session: Session, table: str, columns: Sequence[str], rows: list[tuple
             copy.write_row(row)
 
 
-def _insert(session: Session, table: Table, columns: Sequence[str], rows: list[Any]) -> None:
+def _insert(
+    session: Session,
+    table: Table,
+    columns: Sequence[str],
+    rows: list[Any],
+    stamps: Stamps | None = None,
+) -> None:
     """Rows as tuples in ``columns`` order: tuple inserts on SQLite, COPY on PostgreSQL (every column given)."""
     if not rows:
         return
     if session.get_bind().dialect.name == "sqlite":
-        insert_rows(session, table, columns, rows)
+        insert_rows(session, table, columns, rows, stamps=stamps)
         return
     _copy(session, table.name, columns, rows)
 

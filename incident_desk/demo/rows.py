@@ -40,24 +40,17 @@ def sqlite_timestamp(value: dt.datetime | None) -> str | None:
     return value.isoformat(" ", "microseconds")[:26]
 
 
-def _shared_timestamps(stamps: dict[int, tuple[dt.datetime, str]]) -> Converter:
-    """``sqlite_timestamp`` once per datetime object across the calls sharing ``stamps``.
+class Stamps(dict[Any, str | None]):
+    """Timestamps already formatted for SQLite, shared by the inserts of one batch.
 
-    The generators reuse one datetime object for an incident's stage in its row and in its
-    history; ``stamps`` keeps each object with its text, so an id is never reused meanwhile.
+    The generators reuse one datetime object for an incident's stage in its row, its history,
+    its assessment and its signatures; each distinct value is formatted once (a lookup is a
+    plain dict access: ``map(stamps.__getitem__, …)``).
     """
 
-    def convert(value: dt.datetime | None) -> str | None:
-        if value is None:
-            return None
-        hit = stamps.get(id(value))
-        if hit is not None:
-            return hit[1]
-        text = sqlite_timestamp(value)
-        stamps[id(value)] = (value, text)  # type: ignore[assignment]
+    def __missing__(self, value: dt.datetime | None) -> str | None:
+        text = self[value] = sqlite_timestamp(value)
         return text
-
-    return convert
 
 
 def _memoised(proc: Converter) -> Converter:
@@ -104,7 +97,7 @@ def _plan(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> Plan:
             if isinstance(type_, Boolean):
                 pass  # the driver stores True/False as 1/0, as SQLAlchemy's int() would
             elif isinstance(type_, UTCDateTime):
-                factory = lambda stamps: sqlite_timestamp if stamps is None else _shared_timestamps(stamps)  # noqa: E731
+                factory = lambda stamps: sqlite_timestamp if stamps is None else stamps.__getitem__  # noqa: E731
             else:
                 proc = type_._cached_bind_processor(dialect)
                 if proc is not None:
@@ -126,12 +119,12 @@ def insert_rows(
     columns: Sequence[str],
     rows: Sequence[tuple[Any, ...]],
     *,
-    stamps: dict[int, tuple[dt.datetime, str]] | None = None,
+    stamps: Stamps | None = None,
 ) -> None:
     """Insert ``rows`` (tuples of Python values in ``columns`` order) in the session's transaction.
 
-    ``stamps``, a dict shared by several calls for one batch (and dropped with it), formats
-    each datetime object once for all of them.
+    ``stamps``, shared by several calls for one batch (and dropped with it), formats each
+    timestamp once for all of them.
     """
     if not rows:
         return
@@ -147,10 +140,15 @@ def insert_rows(
     if not factories and not defaulted:
         session.connection().exec_driver_sql(sql, list(rows))
         return
-    n = len(rows)
-    # Defaults once per call, as bulk_insert does (a callable default such as utcnow included).
-    values.extend(repeat(_default(table, k)[1], n) for k in defaulted)
+    n, width = len(rows), len(columns)
+    # Defaults once per call, as bulk_insert does (a callable default such as utcnow included),
+    # and converted once.
+    defaults = [_default(table, k)[1] for k in defaulted]
     for i, factory in factories:
-        values[i] = list(map(factory(stamps), values[i]))
+        if i < width:
+            values[i] = list(map(factory(stamps), values[i]))
+        else:
+            defaults[i - width] = factory(None)(defaults[i - width])
+    values.extend(repeat(v, n) for v in defaults)
     params = list(zip(*values, strict=True))
     session.connection().exec_driver_sql(sql, params)

@@ -24,7 +24,7 @@ from sqlalchemy import select, text, update
 from incident_desk.audit.chain import PendingEvent, append_many
 from incident_desk.demo.context import DemoContext
 from incident_desk.demo.organisation import ACCOUNTS
-from incident_desk.demo.rows import insert_rows
+from incident_desk.demo.rows import Stamps, insert_rows
 from incident_desk.incidents.workflow import Status
 from incident_desk.risk.models import Assessment, RiskMatrixVersion
 from incident_desk.signoff import canonical, policy
@@ -67,13 +67,13 @@ class DemoAssessment(NamedTuple):
     bundle: canonical.Bundle  # what canonical.load_bundles would read back for it
 
 
-def sign(ctx: DemoContext, assessed: list[DemoAssessment]) -> None:
+def sign(ctx: DemoContext, assessed: list[DemoAssessment], stamps: Stamps | None = None) -> None:
     """Signatures for assessments the risk step has just written (it calls this for each chunk)."""
     with ctx.timed("signatures"):
         signer = ctx.extra.get("signer")
         if signer is None:
             signer = ctx.extra["signer"] = _Signer(ctx)
-        signer.sign(assessed)
+        signer.sign(assessed, stamps)
 
 
 def signoff_step(ctx: DemoContext) -> None:
@@ -109,7 +109,7 @@ class _Signer:
             self.rules[key] = policy.rule_for(self.definitions.get(version_id), band)
         return self.rules[key]
 
-    def sign(self, assessed: list[DemoAssessment]) -> None:
+    def sign(self, assessed: list[DemoAssessment], stamps: Stamps | None = None) -> None:
         ctx, by_role, names = self.ctx, self.by_role, self.names
         s, rng = ctx.session, ctx.rng
         if not by_role[Role.MANAGER]:
@@ -244,7 +244,7 @@ class _Signer:
                         row["signer_name"],
                     )
                 )
-            insert_rows(s, Signature.__table__, SIGNATURE_COLUMNS, sig_rows)
+            insert_rows(s, Signature.__table__, SIGNATURE_COLUMNS, sig_rows, stamps=stamps)
             append_many(s, events)
             if newly_rejected:
                 s.execute(
