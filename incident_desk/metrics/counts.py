@@ -199,6 +199,53 @@ def period_severity_grid(session: Session, filt: IncidentFilter, period: Groupin
     return g
 
 
+# -- location × type × customer breakdown ------------------------------------------------------------
+
+# Groupings answered from the one breakdown query below instead of a GROUP BY of their own.
+BREAKDOWN = (Grouping.LOCATION, Grouping.TYPE, Grouping.CUSTOMER)
+
+
+@dataclass(frozen=True)
+class BreakdownRow:
+    location_id: int | None
+    type_id: int
+    customer_id: int | None
+    count: int
+    direct: Any
+    indirect: Any
+    responses: int  # scores given
+    score_sum: float
+
+    def key(self, grouping: Grouping) -> Any:
+        return {Grouping.LOCATION: self.location_id, Grouping.TYPE: self.type_id,
+                Grouping.CUSTOMER: self.customer_id}[grouping]
+
+
+def breakdown(session: Session, filt: IncidentFilter) -> list[BreakdownRow]:
+    """Counts, cost and satisfaction per (location, type, customer) in one GROUP BY (cached).
+
+    Cost by location, satisfaction by customer and repeat incidents (location × type) are sums
+    over these few hundred rows: one sort of the filtered incidents instead of three.
+    """
+
+    def compute() -> list[BreakdownRow]:
+        stmt = (
+            select(
+                Incident.location_id, Incident.type_id, Incident.customer_id, func.count(),
+                func.sum(Incident.direct_cost), func.sum(Incident.indirect_cost),
+                func.count(Incident.satisfaction), func.sum(Incident.satisfaction),
+            )
+            .where(*filt.conditions())
+            .group_by(Incident.location_id, Incident.type_id, Incident.customer_id)
+        )
+        return [
+            BreakdownRow(loc, tid, cust, int(n), d or 0, i or 0, int(r or 0), float(sc or 0))
+            for loc, tid, cust, n, d, i, r, sc in session.execute(stmt)
+        ]
+
+    return cached(session, cache_key("breakdown", filt), compute)
+
+
 # -- cost ------------------------------------------------------------------------------------------
 
 
@@ -226,14 +273,24 @@ def cost(session: Session, filt: IncidentFilter, grouping: Grouping | str | None
                 sum((r.indirect for r in rows), Decimal("0")),
             )
         ]
-    group = group_column(grouping)
-    cols = [func.count(), func.sum(Incident.direct_cost), func.sum(Incident.indirect_cost)]
-    stmt = select(group, *cols).where(*filt.conditions())
-    rows = cached(
-        session,
-        cache_key("cost", filt, str(grouping)),
-        lambda: [tuple(r) for r in session.execute(stmt.group_by(group)).all()],
-    )
+    grouping = Grouping(grouping)
+    if grouping in BREAKDOWN:
+        sums: dict[Any, list[Any]] = {}
+        for b in breakdown(session, filt):
+            acc = sums.setdefault(b.key(grouping), [0, 0, 0])
+            acc[0] += b.count
+            acc[1] += b.direct
+            acc[2] += b.indirect
+        rows = [(k, n, d, i) for k, (n, d, i) in sums.items()]
+    else:
+        group = group_column(grouping)
+        cols = [func.count(), func.sum(Incident.direct_cost), func.sum(Incident.indirect_cost)]
+        stmt = select(group, *cols).where(*filt.conditions())
+        rows = cached(
+            session,
+            cache_key("cost", filt, str(grouping)),
+            lambda: [tuple(r) for r in session.execute(stmt.group_by(group)).all()],
+        )
     slices = make_slices(session, filt, grouping, [r[0] for r in rows])  # type: ignore[arg-type]
     out = [Cost(slices[k], int(n), money(d), money(i)) for k, n, d, i in rows]
     out.sort(key=lambda c: (-c.total, c.slice.sort if c.slice else 0))
@@ -261,12 +318,21 @@ def satisfaction(
         n = sum(r.responses for r in rows)
         mean = sum(r.score_sum for r in rows) / n if n else None
         return [Satisfaction(None, n, mean, sum(r.with_customer for r in rows))]
-    group = group_column(grouping)
-    cols = [func.count(Incident.satisfaction), func.avg(Incident.satisfaction), func.count()]
-    stmt = select(*([group] if group is not None else []), *cols).where(
-        *filt.conditions(), Incident.customer_id.is_not(None)
-    )
-    rows = session.execute(stmt.group_by(group)).all()
+    grouping = Grouping(grouping)
+    if grouping in BREAKDOWN:
+        acc: dict[Any, list[Any]] = {}
+        for b in breakdown(session, filt):
+            if b.customer_id is not None:
+                a = acc.setdefault(b.key(grouping), [0, 0.0, 0])
+                a[0] += b.responses
+                a[1] += b.score_sum
+                a[2] += b.count
+        rows = [(k, n, total / n if n else None, t) for k, (n, total, t) in acc.items()]
+    else:
+        group = group_column(grouping)
+        cols = [func.count(Incident.satisfaction), func.avg(Incident.satisfaction), func.count()]
+        stmt = select(group, *cols).where(*filt.conditions(), Incident.customer_id.is_not(None))
+        rows = [tuple(r) for r in session.execute(stmt.group_by(group)).all()]
     base = filt.with_(extra=(*filt.extra, Incident.customer_id.is_not(None)))
     slices = make_slices(session, base, grouping, [r[0] for r in rows])  # type: ignore[arg-type]
     out = [
@@ -401,15 +467,11 @@ class Repeat:
 def repeat_incidents(session: Session, filt: IncidentFilter, limit: int = 20) -> tuple[int, list[Repeat]]:
     """(total repeats, worst location × type pairs): incidents beyond the first of the same type at
     the same location within the filtered period."""
-    n = func.count().label("n")
-    stmt = (
-        select(Incident.location_id, Incident.type_id, n)
-        .where(*filt.conditions(), Incident.location_id.is_not(None))
-        .group_by(Incident.location_id, Incident.type_id)
-        .having(func.count() > 1)
-    )
-    # One row per location × type pair that repeats (a few hundred at most), not per incident.
-    pairs = [(int(loc), int(tid), int(c)) for loc, tid, c in session.execute(stmt)]
+    per_pair: dict[tuple[int, int], int] = {}
+    for b in breakdown(session, filt):  # a few hundred rows, not one per incident
+        if b.location_id is not None:
+            per_pair[(b.location_id, b.type_id)] = per_pair.get((b.location_id, b.type_id), 0) + b.count
+    pairs = [(int(loc), int(tid), c) for (loc, tid), c in per_pair.items() if c > 1]
     total = sum(c - 1 for _l, _t, c in pairs)
     rows = sorted(pairs, key=lambda r: (-r[2], r[0], r[1]))[:limit]
     slices = make_slices(session, filt, Grouping.LOCATION, [r[0] for r in rows])

@@ -79,13 +79,13 @@ def _queries(
         *(functools.partial(rates.recordable_rates, filt=f) for f in windows),
         lambda s: counts.period_severity_grid(s, filt, period),
         lambda s: counts.grid(s, filt, Grouping.WEEKDAY, Grouping.HOUR, all_rows=True, all_columns=True),
-        lambda s: counts.cost(s, filt, cost_by),
-        lambda s: counts.cost(s, filt, Grouping.LOCATION),
-        lambda s: counts.repeat_incidents(s, filt, limit=1),
-        lambda s: counts.satisfaction(s, filt, Grouping.CUSTOMER),
+        # cost by location, satisfaction by customer and the repeat incidents
+        lambda s: counts.breakdown(s, filt),
         lambda s: counts.backlog(s, filt, now),
         lambda s: counts.overdue_actions(s, filt, now.date()),
     ]
+    if cost_by not in counts.BREAKDOWN:
+        tasks.append(lambda s: counts.cost(s, filt, cost_by))
     if stage is not Stage.RESOLVE:
         tasks.insert(len(windows) + 1, lambda s: timing.time_to(s, filt, Stage.RESOLVE, Grouping.SEVERITY))
     return tasks
