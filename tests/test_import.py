@@ -457,6 +457,12 @@ def _schema(db: Database) -> list[tuple[str, str, str]]:
         return [tuple(r) for r in s.execute(text("SELECT type, name, sql FROM sqlite_master ORDER BY type, name"))]
 
 
+def _fts_hashsize(db: Database) -> int | None:
+    with db.reading() as s:
+        value = s.execute(text("SELECT v FROM incident_search_config WHERE k = 'hashsize'")).scalar()
+    return None if value is None else int(value)
+
+
 def test_search_triggers_are_back_after_an_import_and_after_a_cancel(
     sqlite_db: Database, gui_actors: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -468,14 +474,17 @@ def test_search_triggers_are_back_after_an_import_and_after_a_cancel(
     path = write_csv(tmp_path / FATALITIES.name, "".join(lines[:3001]))
     chosen = mapping.load(None, "OSHA fatalities")
 
+    hashsize = _fts_hashsize(db)
     progress = Progress(lambda done, _total, _message: progress.cancel() if done >= 1000 else None)
     with pytest.raises(Cancelled):
         engine.run_import(db, actors["officer"], path, chosen, engine.ImportOptions(batch_size=500), progress)
     assert _schema(db) == before
+    assert _fts_hashsize(db) == hashsize  # the import's larger full-text buffer was rolled back
 
     result = engine.run_import(db, actors["officer"], path, chosen, engine.ImportOptions(batch_size=500))
     assert result.created == 3000
     assert _schema(db) == before
+    assert _fts_hashsize(db) == (hashsize or engine.FTS_DEFAULT_HASHSIZE) != engine.IMPORT_FTS_HASHSIZE
     with db.reading() as s:
         assert s.execute(text("SELECT count(*) FROM counters WHERE name = 'search:paused'")).scalar_one() == 0
         # Every imported incident is in the index, once.

@@ -597,6 +597,10 @@ def _create_missing(session: Session, prepared: Prepared, result: ImportResult) 
     }
 
 
+IMPORT_FTS_HASHSIZE = 64 * 1024 * 1024
+FTS_DEFAULT_HASHSIZE = 1024 * 1024
+
+
 @contextmanager
 def _larger_cache(session: Session) -> Iterator[None]:
     """A bigger page cache for this connection during a large SQLite import."""
@@ -607,10 +611,18 @@ def _larger_cache(session: Session) -> Iterator[None]:
     # 2 MB cache would spill to the WAL over and over.
     previous = session.execute(text("PRAGMA cache_size")).scalar_one()
     session.execute(text("PRAGMA cache_size = -262144"))
+    # The full-text index buffers new terms in memory up to "hashsize" (1 MB by default), then
+    # writes them out as a new segment that later merges rewrite. A larger buffer for the import
+    # means far fewer segments and merges; the setting is restored in the same transaction.
+    hashsize = session.execute(text("SELECT v FROM incident_search_config WHERE k = 'hashsize'")).scalar()
+    session.execute(text("INSERT INTO incident_search(incident_search, rank) VALUES ('hashsize', :n)"),
+                    {"n": IMPORT_FTS_HASHSIZE})
     try:
         yield
     finally:
         session.execute(text(f"PRAGMA cache_size = {int(previous)}"))
+        session.execute(text("INSERT INTO incident_search(incident_search, rank) VALUES ('hashsize', :n)"),
+                        {"n": int(hashsize) if hashsize is not None else FTS_DEFAULT_HASHSIZE})
 
 
 def _existing(session: Session, source: str) -> dict[str, tuple[Any, ...]]:
