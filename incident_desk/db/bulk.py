@@ -32,9 +32,8 @@ def _statement(session: Session, table: Table, keys: tuple[str, ...]) -> tuple[s
     return _STATEMENTS[cache_key]
 
 
-def _converter(proc: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
-    if proc is None:
-        return None
+def memoised(proc: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``proc`` run once per distinct value (dates, ids, costs and booleans repeat a lot)."""
     memo: dict[Any, Any] = {}
 
     def convert(value: Any) -> Any:
@@ -49,18 +48,23 @@ def _converter(proc: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None
     return convert
 
 
+def _converter(proc: Callable[[Any], Any] | None) -> Callable[[Any], Any] | None:
+    return None if proc is None else memoised(proc)
+
+
+def column_default(table: Table, key: str) -> tuple[bool, Any]:
+    """(True, value) for a column with a Python-side default, else (False, None)."""
+    default = table.c[key].default
+    if default is not None and getattr(default, "is_scalar", False):
+        return True, default.arg  # type: ignore[attr-defined]
+    if default is not None and getattr(default, "is_callable", False):
+        return True, default.arg(None)  # type: ignore[attr-defined]
+    return False, None
+
+
 def _defaults(table: Table, missing: Sequence[str]) -> dict[str, Any]:
     """Values for columns with a Python-side default that the caller left out."""
-    values: dict[str, Any] = {}
-    for key in missing:
-        default = table.c[key].default
-        value = None
-        if default is not None and getattr(default, "is_scalar", False):
-            value = default.arg  # type: ignore[attr-defined]
-        elif default is not None and getattr(default, "is_callable", False):
-            value = default.arg(None)  # type: ignore[attr-defined]
-        values[key] = value
-    return values
+    return {key: column_default(table, key)[1] for key in missing}
 
 
 def bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from incident_desk.db.base import UTCDateTime
-from incident_desk.db.bulk import bulk_insert
+from incident_desk.db.bulk import bulk_insert, column_default, memoised
 
 _UTC = dt.UTC
 Converter = Callable[[Any], Any]
@@ -53,41 +53,13 @@ class Stamps(dict[Any, str | None]):
         return text
 
 
-def _memoised(proc: Converter) -> Converter:
-    """``proc`` run once per distinct value (dates, costs and booleans repeat a lot)."""
-    memo: dict[Any, Any] = {}
-
-    def convert(value: Any) -> Any:
-        try:
-            return memo[value]
-        except KeyError:
-            result = memo[value] = proc(value)
-            return result
-        except TypeError:  # unhashable (a list for a JSON column)
-            return proc(value)
-
-    return convert
-
-
-def _default(table: Table, key: str) -> tuple[bool, Any]:
-    """(True, value) for a column with a Python-side default, the way ``bulk_insert`` fills it in."""
-    default = table.c[key].default
-    if default is None:
-        return False, None
-    if getattr(default, "is_scalar", False):
-        return True, default.arg  # type: ignore[attr-defined]
-    if getattr(default, "is_callable", False):
-        return True, default.arg(None)  # type: ignore[attr-defined]
-    return False, None
-
-
 def _plan(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> Plan:
     """The SQL, a converter factory per column that needs one, and the left-out columns with a default."""
     key = (dialect.name, table.name, columns)
     if key not in _PLANS:
         names = list(columns)
         for col in table.c:
-            if col.key not in columns and _default(table, col.key)[0]:
+            if col.key not in columns and column_default(table, col.key)[0]:
                 names.append(col.key)
         # Each factory takes the call's shared ``stamps`` (or None) and returns the converter.
         factories: list[tuple[int, Callable[[Any], Converter]]] = []
@@ -101,7 +73,7 @@ def _plan(dialect: Dialect, table: Table, columns: tuple[str, ...]) -> Plan:
             else:
                 proc = type_._cached_bind_processor(dialect)
                 if proc is not None:
-                    factory = lambda _stamps, proc=proc: _memoised(proc)  # noqa: E731
+                    factory = lambda _stamps, proc=proc: memoised(proc)  # noqa: E731
             if factory is not None:
                 factories.append((i, factory))
         quote = dialect.identifier_preparer.quote
@@ -143,7 +115,7 @@ def insert_rows(
     n, width = len(rows), len(columns)
     # Defaults once per call, as bulk_insert does (a callable default such as utcnow included),
     # and converted once.
-    defaults = [_default(table, k)[1] for k in defaulted]
+    defaults = [column_default(table, k)[1] for k in defaulted]
     for i, factory in factories:
         if i < width:
             values[i] = list(map(factory(stamps), values[i]))
