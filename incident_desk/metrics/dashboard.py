@@ -45,31 +45,20 @@ def dashboard_data(
 ) -> list[Kpi]:
     """Run every query behind the tiles and the charts; returns the tiles.
 
-    The aggregates run first on as many database connections as there are processors
-    (:func:`~incident_desk.metrics.summary.prefetch`); inside ``shared_queries`` the tiles and
-    then the chart functions find their data already computed, so drawing the figures adds no
-    query (the calls below mirror theirs exactly).
+    The aggregates (:func:`_queries`) run first on as many database connections as there are
+    processors (:func:`~incident_desk.metrics.summary.prefetch`); inside ``shared_queries`` the
+    tiles and then the chart functions find their data already computed, so drawing the
+    figures adds no query.
     """
     prefetch(session, _queries(filt, str(Grouping(period)), Grouping(cost_by), Stage(stage), now), workers)
-    kpis = compute_kpis(session, filt, now)
-    counts.period_severity_grid(session, filt, str(Grouping(period)))
-    timing.time_to(session, filt, Stage(stage), Grouping.SEVERITY)
-    for sla_stage in (Stage.ACKNOWLEDGE, Stage.RESOLVE):
-        timing.sla_compliance(session, filt, sla_stage, Grouping.SEVERITY, now=now)
-    counts.cost(session, filt, Grouping(cost_by))
-    counts.cost(session, filt, Grouping.LOCATION)
-    counts.grid(session, filt, Grouping.WEEKDAY, Grouping.HOUR, all_rows=True, all_columns=True)
-    risk.heat_maps(session, filt, "overall")
-    counts.backlog(session, filt, now)
-    counts.satisfaction(session, filt, Grouping.CUSTOMER)
-    return kpis
+    return compute_kpis(session, filt, now)
 
 
 def _queries(
     filt: IncidentFilter, period: str, cost_by: Grouping, stage: Stage, now: dt.datetime
 ) -> list[Callable[[Session], object]]:
-    """The dashboard's independent aggregates (the same calls the tiles and charts make, so that
-    they find the results cached), the ones scanning most rows first."""
+    """The dashboard's independent aggregates: the same calls the tiles and the charts of
+    ``CHART_KEYS`` make (so that they find the results cached), the ones scanning most rows first."""
     prev = counts.previous_window(filt)
     windows = [filt] if prev is None else [filt, prev]
     tasks: list[Callable[[Session], object]] = [
@@ -86,8 +75,6 @@ def _queries(
     ]
     if cost_by not in counts.BREAKDOWN:
         tasks.append(lambda s: counts.cost(s, filt, cost_by))
-    if stage is not Stage.RESOLVE:
-        tasks.insert(len(windows) + 1, lambda s: timing.time_to(s, filt, Stage.RESOLVE, Grouping.SEVERITY))
     return tasks
 
 
